@@ -1,0 +1,60 @@
+"""Acronyms the corpus defines ("chief security officer (CSO)"), so either form finds the other.
+
+A corpus about a subject names it constantly, in full or abbreviated; treating the two forms as one
+term keeps the abbreviation from looking rare (and so decisive) to BM25 just because the text
+spells the subject out most of the time. Nothing here knows any particular acronym.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+DEFINITION = re.compile(r"\(([A-Z][A-Za-z]{1,9})\)")
+WORD = re.compile(r"[A-Za-z][\w'’-]*")
+# Small words an acronym usually skips: "Department of Defense (DoD)".
+SKIPPED = frozenset({"of", "and", "the", "for", "in", "on", "to", "a", "an", "&"})
+
+
+def find_acronyms(texts: Iterable[str]) -> dict[str, str]:
+    """{acronym: long form} for every "long form (ACRONYM)" whose initials spell the acronym."""
+    found: dict[str, str] = {}
+    for text in texts:
+        for match in DEFINITION.finditer(text):
+            acronym = match.group(1)
+            letters = [c.lower() for c in acronym if c.isupper()]
+            if len(letters) < 2:
+                continue
+            words = WORD.findall(text[max(0, match.start() - 200) : match.start()])
+            long_form = _long_form(words, letters)
+            if long_form:
+                found.setdefault(acronym, long_form)
+    return found
+
+
+def _long_form(words: list[str], letters: list[str]) -> str | None:
+    """The shortest run of trailing words whose significant initials are `letters`."""
+    for n in range(len(letters), min(len(words), 2 * len(letters)) + 1):
+        run = words[-n:]
+        initials = [w[0].lower() for w in run if w.lower() not in SKIPPED]
+        if initials == letters and run[0].lower() not in SKIPPED:
+            return " ".join(run)
+    return None
+
+
+def _pattern(acronym: str) -> re.Pattern[str]:
+    # "cso pay" means CSO, but "it" is rarely IT: only longer acronyms match in any case.
+    return re.compile(rf"\b{re.escape(acronym)}\b", flags=re.IGNORECASE if len(acronym) >= 3 else 0)
+
+
+def with_expansions(text: str, acronyms: dict[str, str]) -> str:
+    """`text` followed by the long form of every acronym it uses: context for the embedding model."""
+    extra = [long for acronym, long in acronyms.items() if _pattern(acronym).search(text)]
+    return " ".join([text, *extra]) if extra else text
+
+
+def abbreviated(text: str, acronyms: dict[str, str]) -> str:
+    """`text` with every long form replaced by its acronym: one term for BM25, however it is written."""
+    for acronym, long_form in acronyms.items():
+        text = re.sub(rf"\b{re.escape(long_form)}s?\b", acronym, text, flags=re.IGNORECASE)
+    return text

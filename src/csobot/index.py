@@ -1,0 +1,298 @@
+"""Index stage: chunk, embed and store a corpus in a folder, atomically and incrementally.
+
+The folder holds (format 1):
+- `manifest.json`: format version, model id, weights hash and dimension, chunker settings,
+  FAISS factory string, per-file content hashes, counts and build time;
+- `chunks.jsonl` and `sentences.jsonl`: one JSON object per chunk / sentence, in vector order;
+- `chunk_vectors.npy` and `sentence_vectors.npy`: float32 unit vectors, row i for line i;
+- `chunks.faiss`: the FAISS index over the chunk vectors (inner product = cosine);
+- `bm25/`: the bm25s index over the same chunks (long forms of acronyms replaced by the acronym);
+- `acronyms.json`: the acronyms the corpus defines, {acronym: long form}.
+Nothing is pickled: JSON, NumPy arrays (loaded with allow_pickle=False) and FAISS's own format.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from .acronyms import abbreviated, find_acronyms
+from .chunking import Chunk, ChunkerConfig, Sentence, chunk_corpus, content_hash, embedding_input
+from .corpus import Skipped, load_corpus
+from .embedding import Embedder
+from .errors import CsobotError
+from .lexical import LexicalIndex
+
+FORMAT_VERSION = 1
+DEFAULT_FACTORY = "Flat"
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class BuildStats:
+    files: int
+    chunks: int
+    sentences: int
+    embedded: int  # chunk and sentence vectors computed by this build
+    reused: int  # vectors taken over from the previous index
+    seconds: float
+    skipped: list[Skipped] = field(default_factory=list)
+
+
+@dataclass
+class StoredIndex:
+    """An index folder loaded into memory."""
+
+    manifest: dict
+    chunks: list[Chunk]
+    sentences: list[Sentence]
+    chunk_vectors: np.ndarray
+    sentence_vectors: np.ndarray
+    dense: faiss.Index
+    lexical: LexicalIndex
+    acronyms: dict[str, str]
+
+    @classmethod
+    def load(cls, folder: str | Path) -> StoredIndex:
+        folder = Path(folder)
+        manifest = read_manifest(folder)
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise CsobotError(
+                f"{folder} holds index format {manifest.get('format_version')}, this csobot reads "
+                f"format {FORMAT_VERSION}: rebuild it with `csobot index build --index {folder}`"
+            )
+        try:
+            chunks = [_chunk_from_json(line) for line in _read_lines(folder / "chunks.jsonl")]
+            sentences = [Sentence(**json.loads(line)) for line in _read_lines(folder / "sentences.jsonl")]
+            return cls(
+                manifest,
+                chunks,
+                sentences,
+                np.load(folder / "chunk_vectors.npy", allow_pickle=False),
+                np.load(folder / "sentence_vectors.npy", allow_pickle=False),
+                faiss.read_index(str(folder / "chunks.faiss")),
+                LexicalIndex.load(folder / "bm25"),
+                json.loads((folder / "acronyms.json").read_text(encoding="utf-8")),
+            )
+        except (OSError, ValueError, TypeError, RuntimeError) as exc:
+            raise CsobotError(f"{folder} is damaged ({exc}): rebuild it with `csobot index build`") from exc
+
+    def save(self, folder: Path) -> None:
+        _write_lines(folder / "chunks.jsonl", (asdict(c) for c in self.chunks))
+        _write_lines(folder / "sentences.jsonl", (asdict(s) for s in self.sentences))
+        np.save(folder / "chunk_vectors.npy", self.chunk_vectors, allow_pickle=False)
+        np.save(folder / "sentence_vectors.npy", self.sentence_vectors, allow_pickle=False)
+        faiss.write_index(self.dense, str(folder / "chunks.faiss"))
+        self.lexical.save(folder / "bm25")
+        (folder / "acronyms.json").write_text(json.dumps(self.acronyms, indent=2) + "\n", encoding="utf-8")
+        # Written last: a folder with a manifest is a complete index.
+        (folder / MANIFEST).write_text(json.dumps(self.manifest, indent=2) + "\n", encoding="utf-8")
+
+
+def read_manifest(folder: Path) -> dict:
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise CsobotError(f"no index at {folder}: build one with `csobot index build --index {folder}`")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CsobotError(f"{path} is unreadable ({exc}): rebuild with `csobot index build`") from exc
+
+
+def check_model(manifest: dict, embedder: Embedder, folder: Path) -> None:
+    """Refuse an index whose vectors another model made: they would be compared with nonsense."""
+    built = manifest.get("model", {})
+    source = embedder.source
+    same = built.get("id") == source.model_id and (
+        built.get("sha256") is None or source.sha256 is None or built.get("sha256") == source.sha256
+    )
+    if not same:
+        raise CsobotError(
+            f"{folder} was built with model {built.get('id')!r}, not {source.model_id!r}: "
+            f"rebuild it with `csobot index build --index {folder} --model {source.location}`"
+        )
+
+
+def _read_lines(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _write_lines(path: Path, rows) -> None:
+    with path.open("w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _chunk_from_json(line: str) -> Chunk:
+    data = json.loads(line)
+    data["sentences"] = tuple(data["sentences"])
+    return Chunk(**data)
+
+
+def _manifest(embedder: Embedder, config: ChunkerConfig, factory: str, files: dict[str, str], counts: dict) -> dict:
+    return {
+        "format_version": FORMAT_VERSION,
+        "model": {
+            "id": embedder.source.model_id,
+            "sha256": embedder.source.sha256,
+            "dimension": embedder.dimension,
+            "window": embedder.window,
+        },
+        "chunker": asdict(config),
+        "faiss_factory": factory,
+        "files": files,
+        "counts": counts,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def default_config(embedder: Embedder) -> ChunkerConfig:
+    return ChunkerConfig(max_tokens=embedder.window - 2)
+
+
+def stale_reason(
+    corpus: str | Path, index: str | Path, embedder: Embedder, factory: str = DEFAULT_FACTORY
+) -> str | None:
+    """Why the index no longer matches the corpus and settings, or None when it does."""
+    folder = Path(index)
+    if not (folder / MANIFEST).is_file():
+        return "no index yet"
+    manifest = read_manifest(folder)
+    if manifest.get("format_version") != FORMAT_VERSION:
+        return "index format changed"
+    try:
+        check_model(manifest, embedder, folder)
+    except CsobotError:
+        return "built with another model"
+    if manifest.get("chunker") != asdict(default_config(embedder)) or manifest.get("faiss_factory") != factory:
+        return "settings changed"
+    documents, _ = load_corpus(corpus)
+    if manifest.get("files") != {d.path: d.sha256 for d in documents}:
+        return "corpus changed"
+    return None
+
+
+def _previous_vectors(folder: Path, embedder: Embedder) -> dict[str, np.ndarray]:
+    """Vectors of the index being replaced, by content hash, when the same model made them."""
+    try:
+        old = StoredIndex.load(folder)
+        check_model(old.manifest, embedder, folder)
+    except CsobotError:
+        return {}
+    reuse = {c.hash: v for c, v in zip(old.chunks, old.chunk_vectors, strict=False)}
+    reuse.update({_sentence_hash(s): v for s, v in zip(old.sentences, old.sentence_vectors, strict=False)})
+    return reuse
+
+
+def _sentence_hash(sentence: Sentence) -> str:
+    return content_hash(embedding_input(sentence.section, sentence.text))
+
+
+def _embed(
+    texts: list[str], hashes: list[str], reuse: dict[str, np.ndarray], embedder: Embedder, progress: bool
+) -> tuple[np.ndarray, int]:
+    """Vectors for `texts`, computing only those whose hash is not in `reuse`."""
+    vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+    missing = [i for i, h in enumerate(hashes) if h not in reuse]
+    for i, h in enumerate(hashes):
+        if h in reuse:
+            vectors[i] = reuse[h]
+    if missing:
+        vectors[missing] = embedder.encode([texts[i] for i in missing], progress=progress)
+    return vectors, len(missing)
+
+
+def _dense_index(vectors: np.ndarray, factory: str) -> faiss.Index:
+    try:
+        dense = faiss.index_factory(vectors.shape[1], factory, faiss.METRIC_INNER_PRODUCT)
+    except RuntimeError as exc:
+        raise CsobotError(f"invalid FAISS factory string {factory!r}") from exc
+    if not dense.is_trained:
+        dense.train(vectors)
+    dense.add(vectors)
+    return dense
+
+
+def build_index(
+    corpus: str | Path = "corpus",
+    index: str | Path = "index",
+    model: str | Embedder | None = None,
+    progress: bool = False,
+    factory: str = DEFAULT_FACTORY,
+) -> BuildStats:
+    """Build `index` from the .txt/.md files under `corpus`, reusing unchanged vectors.
+
+    The new index is written beside the target and renamed into place, so a failed or
+    interrupted build leaves the previous index as it was.
+    """
+    started = time.perf_counter()
+    embedder = model if isinstance(model, Embedder) else Embedder.load(model)
+    documents, skipped = load_corpus(corpus)
+    config = default_config(embedder)
+    sentences, chunks = chunk_corpus(documents, config, embedder.count_tokens)
+    acronyms = find_acronyms(d.text for d in documents)
+    target = Path(index)
+    reuse = _previous_vectors(target, embedder)
+    chunk_vectors, embedded_chunks = _embed(
+        [c.embedding_input for c in chunks], [c.hash for c in chunks], reuse, embedder, progress
+    )
+    sentence_vectors, embedded_sentences = _embed(
+        [embedding_input(s.section, s.text) for s in sentences],
+        [_sentence_hash(s) for s in sentences],
+        reuse,
+        embedder,
+        progress,
+    )
+    stored = StoredIndex(
+        _manifest(
+            embedder,
+            config,
+            factory,
+            {d.path: d.sha256 for d in documents},
+            {"files": len(documents), "chunks": len(chunks), "sentences": len(sentences)},
+        ),
+        chunks,
+        sentences,
+        chunk_vectors,
+        sentence_vectors,
+        _dense_index(chunk_vectors, factory),
+        LexicalIndex.build([abbreviated(c.embedding_input, acronyms) for c in chunks]),
+        acronyms,
+    )
+    _save_atomically(stored, target)
+    embedded = embedded_chunks + embedded_sentences
+    return BuildStats(
+        files=len(documents),
+        chunks=len(chunks),
+        sentences=len(sentences),
+        embedded=embedded,
+        reused=len(chunks) + len(sentences) - embedded,
+        seconds=time.perf_counter() - started,
+        skipped=skipped,
+    )
+
+
+def _save_atomically(stored: StoredIndex, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    try:
+        stored.save(staging)
+        os.chmod(staging, 0o755)
+        if target.exists():
+            retired = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+            os.replace(target, retired / target.name)
+            os.replace(staging, target)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.replace(staging, target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

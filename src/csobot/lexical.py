@@ -1,0 +1,70 @@
+"""The BM25 half of the hybrid index (bm25s), with scores normalised so they compare across queries."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import bm25s
+import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
+
+WORD = re.compile(r"\w\w+")
+STOPWORDS = frozenset(STOPWORDS_EN)
+_stemmer = Stemmer.Stemmer("english")
+
+
+def terms(text: str) -> list[str]:
+    """Lower-cased, stop-word-free, stemmed words: what BM25 matches on."""
+    return _stemmer.stemWords([w for w in WORD.findall(text.lower()) if w not in STOPWORDS])
+
+
+class LexicalIndex:
+    """BM25 over chunks. `scores` divides by the most a query could score, so 1.0 means every
+    query term matched with saturated frequency and 0.0 means none did, whatever the query."""
+
+    def __init__(self, bm25: bm25s.BM25):
+        self.bm25 = bm25
+        n_docs = bm25.scores["num_docs"]
+        df = np.diff(bm25.scores["indptr"]).astype(np.float64)
+        self.share = df / max(n_docs, 1)  # of chunks holding each term
+        # Lucene's idf, as bm25s scores with it; a term the corpus lacks counts as the rarest.
+        self.idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
+        self.unseen_idf = float(np.log1p((n_docs + 0.5) / 0.5))
+
+    @classmethod
+    def build(cls, texts: list[str]) -> LexicalIndex:
+        bm25 = bm25s.BM25()  # Lucene variant: its term-frequency part stays below 1, giving the bound above
+        bm25.index([terms(t) for t in texts], show_progress=False)
+        return cls(bm25)
+
+    def save(self, folder: Path) -> None:
+        self.bm25.save(str(folder))
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        return cls(bm25s.BM25.load(str(folder), show_progress=False))
+
+    @property
+    def vocabulary(self) -> dict[str, int]:
+        return self.bm25.vocab_dict
+
+    def idf_of(self, term: str) -> float:
+        i = self.vocabulary.get(term)
+        return self.unseen_idf if i is None else float(self.idf[i])
+
+    def is_topic(self, term: str, share: float) -> bool:
+        """Whether `term` occurs in at least `share` of the chunks, too often to tell them apart."""
+        i = self.vocabulary.get(term)
+        return i is not None and self.share[i] >= share
+
+    def scores(self, query_terms: list[str]) -> np.ndarray:
+        """Score of every chunk in [0, 1)."""
+        unique = list(dict.fromkeys(query_terms))
+        n_docs = self.bm25.scores["num_docs"]
+        ids = [self.vocabulary[t] for t in unique if t in self.vocabulary and t]
+        if not ids:
+            return np.zeros(n_docs, dtype=np.float32)
+        ceiling = sum(self.idf_of(t) for t in unique)
+        return (self.bm25.get_scores(ids) / ceiling).astype(np.float32)
