@@ -75,7 +75,8 @@ def search(question: str, k: int, index: str, model: str | None, as_json: bool) 
     from .embedding import Embedder
     from .retrieval import Retriever
 
-    hits = Retriever.load(index, Embedder.load(model)).search(_question(question), k=k)
+    question = _question(question)
+    hits = Retriever.load(index, Embedder.load(model)).search(question, k=k)
     if as_json:
         click.echo(json.dumps([asdict(h) for h in hits], indent=2, ensure_ascii=False))
         return

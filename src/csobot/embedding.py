@@ -88,11 +88,16 @@ class Embedder:
     def load(cls, name: str | None = None) -> Embedder:
         source = resolve_model(name)
         from sentence_transformers import SentenceTransformer  # heavy import, paid only when loading
+        from transformers.utils import logging as transformers_logging
 
+        # A bar for reading 90 MB of weights is noise on every start of every command.
+        transformers_logging.disable_progress_bar()
         try:
             model = SentenceTransformer(source.location, device="cpu")
         except (OSError, ValueError) as exc:
             raise CsobotError(f"cannot load embedding model {source.location!r}: {exc}".splitlines()[0]) from exc
+        finally:
+            transformers_logging.enable_progress_bar()
         return cls(model, source)
 
     @property
@@ -122,3 +127,10 @@ class Embedder:
             show_progress_bar=progress and len(texts) > PROGRESS_MIN_BATCHES * BATCH_SIZE,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def center(vectors: np.ndarray, centroid: np.ndarray) -> np.ndarray:
+    """Unit vectors of `vectors - centroid`. Every passage of a one-subject corpus leans the same way;
+    measured from the corpus's centroid, similarity reflects what sets a passage apart instead."""
+    shifted = vectors - centroid
+    return (shifted / np.maximum(np.linalg.norm(shifted, axis=-1, keepdims=True), 1e-12)).astype(np.float32)

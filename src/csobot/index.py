@@ -5,7 +5,7 @@ The folder holds (format 1):
   FAISS factory string, per-file content hashes, counts and build time;
 - `chunks.jsonl` and `sentences.jsonl`: one JSON object per chunk / sentence, in vector order;
 - `chunk_vectors.npy` and `sentence_vectors.npy`: float32 unit vectors, row i for line i;
-- `chunks.faiss`: the FAISS index over the chunk vectors (inner product = cosine);
+- `chunks.faiss`: the FAISS index over the chunk vectors, centred on their mean (inner product = cosine);
 - `bm25/`: the bm25s index over the same chunks (long forms of acronyms replaced by the acronym);
 - `acronyms.json`: the acronyms the corpus defines, {acronym: long form}.
 Nothing is pickled: JSON, NumPy arrays (loaded with allow_pickle=False) and FAISS's own format.
@@ -28,7 +28,7 @@ import numpy as np
 from .acronyms import abbreviated, find_acronyms
 from .chunking import Chunk, ChunkerConfig, Sentence, chunk_corpus, content_hash, embedding_input
 from .corpus import Skipped, load_corpus
-from .embedding import Embedder
+from .embedding import Embedder, center
 from .errors import CsobotError
 from .lexical import LexicalIndex
 
@@ -264,7 +264,7 @@ def build_index(
         sentences,
         chunk_vectors,
         sentence_vectors,
-        _dense_index(chunk_vectors, factory),
+        _dense_index(center(chunk_vectors, chunk_vectors.mean(axis=0)), factory),
         LexicalIndex.build([abbreviated(c.embedding_input, acronyms) for c in chunks]),
         acronyms,
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections import defaultdict
 from pathlib import Path
 
 import bm25s
@@ -33,6 +35,12 @@ class LexicalIndex:
         self.idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
         self.unseen_idf = float(np.log1p((n_docs + 0.5) / 0.5))
 
+        # Vocabulary by first letter, for spelling correction.
+        self._by_initial: dict[str, list[str]] = defaultdict(list)
+        for term in bm25.vocab_dict:
+            if term:
+                self._by_initial[term[0]].append(term)
+
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
         bm25 = bm25s.BM25()  # Lucene variant: its term-frequency part stays below 1, giving the bound above
@@ -53,6 +61,14 @@ class LexicalIndex:
     def idf_of(self, term: str) -> float:
         i = self.vocabulary.get(term)
         return self.unseen_idf if i is None else float(self.idf[i])
+
+    def correct(self, term: str) -> str:
+        """The corpus term `term` most likely misspells ("certifc" → "certif"), or `term` itself."""
+        if term in self.vocabulary or len(term) < 4 or not term.isalpha():
+            return term
+        candidates = [t for t in self._by_initial.get(term[0], ()) if abs(len(t) - len(term)) <= 2]
+        close = difflib.get_close_matches(term, candidates, n=1, cutoff=0.85)
+        return close[0] if close else term
 
     def is_topic(self, term: str, share: float) -> bool:
         """Whether `term` occurs in at least `share` of the chunks, too often to tell them apart."""

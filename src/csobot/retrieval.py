@@ -9,16 +9,14 @@ from pathlib import Path
 import numpy as np
 
 from .acronyms import abbreviated
-from .embedding import Embedder
+from .embedding import Embedder, center
 from .errors import CsobotError
 from .index import StoredIndex, check_model
 from .lexical import terms
 
-WORD = re.compile(r"\S+")
-
 # The fused score is DENSE_WEIGHT·cosine + (1-DENSE_WEIGHT)·BM25, plus SENTENCE_WEIGHT·the cosine of
 # the chunk's best-matching sentence (a chunk that holds one sentence squarely on the question beats one
-# that is vaguely on topic throughout), over 1+SENTENCE_WEIGHT to stay in [-1, 1]. Both weights were
+# that is vaguely on topic throughout), over 1+SENTENCE_WEIGHT to stay in [-1, 1]. The weights were
 # chosen on ../shared/bench (README, "Retrieval").
 DENSE_WEIGHT = 0.3
 SENTENCE_WEIGHT = 0.3
@@ -26,11 +24,7 @@ SENTENCE_WEIGHT = 0.3
 TOPIC_SHARE = 0.7
 # FAISS candidates per query before fusion; BM25 scores every chunk, cheaply, from its sparse matrix.
 DENSE_CANDIDATES = 100
-
-
-def center(vectors: np.ndarray, centroid: np.ndarray) -> np.ndarray:
-    shifted = vectors - centroid
-    return shifted / np.maximum(np.linalg.norm(shifted, axis=-1, keepdims=True), 1e-12)
+WORD = re.compile(r"\S+")
 
 
 @dataclass(frozen=True)
@@ -45,8 +39,17 @@ class Hit:
     start: int
     end: int
     chunk: int  # position in the index
-    dense: float  # cosine similarity of question and chunk
+    dense: float  # cosine similarity of question and chunk, both centred on the corpus
     lexical: float  # BM25 over its ceiling for this question, in [0, 1)
+
+
+@dataclass(frozen=True)
+class Query:
+    """A question made ready for the index: rewritten, split into BM25 terms and embedded once."""
+
+    text: str
+    terms: list[str]
+    vector: np.ndarray
 
 
 class Retriever:
@@ -73,52 +76,54 @@ class Retriever:
     def __len__(self) -> int:
         return len(self.stored.chunks)
 
-    def sentence_scores(self, question_vector: np.ndarray) -> np.ndarray:
-        """Cosine similarity of the question with every sentence of the index."""
-        return self.sentence_vectors @ question_vector
-
-    def scores(self, question_vector: np.ndarray, question_terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Dense and lexical scores of every chunk; dense is exact for the FAISS candidates, which
-        are the only chunks whose dense score can matter for a large index."""
-        stored = self.stored
-        n = len(stored.chunks)
-        lexical = stored.lexical.scores(question_terms)
-        if n <= DENSE_CANDIDATES:
-            dense = self.chunk_vectors @ question_vector
-        else:
-            found_scores, found = stored.dense.search(question_vector[None, :], DENSE_CANDIDATES)
-            dense = np.full(n, -1.0, dtype=np.float32)
-            # Chunks BM25 favours get their exact cosine too, so fusion sees both candidate lists.
-            lexical_top = np.argpartition(-lexical, DENSE_CANDIDATES)[:DENSE_CANDIDATES]
-            dense[lexical_top] = stored.chunk_vectors[lexical_top] @ question_vector
-            keep = found[0] >= 0
-            dense[found[0][keep]] = found_scores[0][keep]
-        return dense.astype(np.float32), lexical
-
     def search(self, question: str, k: int = 5) -> list[Hit]:
         """The k chunks that best match `question`, best first."""
-        if not question.strip():
-            raise CsobotError("the question is empty")
         if k < 1:
             raise CsobotError("k must be at least 1")
-        focused = self.focus(question)
-        vector = center(self.embedder.encode([focused]), self.centroid)[0]
-        return self.rank(vector, terms(focused), self.sentence_scores(vector), k)
+        return self.rank(self.query(question), k)
 
-    def focus(self, question: str) -> str:
-        """The question less the corpus's topic words, which every passage shares (see TOPIC_SHARE);
-        kept whole when nothing else would remain."""
-        text = abbreviated(question, self.stored.acronyms)
+    def query(self, question: str) -> Query:
+        """Rewrite the question for the index: one term per acronym, misspellings corrected against
+        the corpus vocabulary, and the corpus's topic words dropped, since every passage shares them
+        (see TOPIC_SHARE); the question is kept whole when nothing else would remain."""
+        if not question.strip():
+            raise CsobotError("the question is empty")
         lexical = self.stored.lexical
-        kept = [w for w in WORD.findall(text) if not any(lexical.is_topic(t, TOPIC_SHARE) for t in terms(w))]
-        if not any(terms(" ".join(kept))):
-            return text
-        return " ".join(kept)
+        kept: list[str] = []
+        kept_terms: list[str] = []
+        all_terms: list[str] = []
+        for word in WORD.findall(abbreviated(question, self.stored.acronyms)):
+            word_terms = [lexical.correct(t) for t in terms(word)]
+            all_terms += word_terms
+            if not any(lexical.is_topic(t, TOPIC_SHARE) for t in word_terms):
+                kept.append(word)
+                kept_terms += word_terms
+        text, query_terms = (" ".join(kept), kept_terms) if kept_terms else (question, all_terms)
+        return Query(text, query_terms, center(self.embedder.encode([text]), self.centroid)[0])
 
-    def rank(
-        self, question_vector: np.ndarray, question_terms: list[str], sentence_scores: np.ndarray, k: int
-    ) -> list[Hit]:
-        dense, lexical = self.scores(question_vector, question_terms)
+    def sentence_scores(self, query: Query) -> np.ndarray:
+        """Cosine similarity of the question with every sentence of the index."""
+        return self.sentence_vectors @ query.vector
+
+    def chunk_scores(self, query: Query) -> tuple[np.ndarray, np.ndarray]:
+        """Dense and lexical scores of every chunk. Dense is exact for the FAISS candidates and
+        for BM25's, the only chunks whose score can matter; the rest get -1."""
+        lexical = self.stored.lexical.scores(query.terms)
+        n = len(self.stored.chunks)
+        if n <= DENSE_CANDIDATES:
+            return self.chunk_vectors @ query.vector, lexical
+        found_scores, found = self.stored.dense.search(query.vector[None, :], DENSE_CANDIDATES)
+        dense = np.full(n, -1.0, dtype=np.float32)
+        lexical_top = np.argpartition(-lexical, DENSE_CANDIDATES)[:DENSE_CANDIDATES]
+        dense[lexical_top] = self.chunk_vectors[lexical_top] @ query.vector
+        keep = found[0] >= 0
+        dense[found[0][keep]] = found_scores[0][keep]
+        return dense, lexical
+
+    def rank(self, query: Query, k: int, sentence_scores: np.ndarray | None = None) -> list[Hit]:
+        if sentence_scores is None:
+            sentence_scores = self.sentence_scores(query)
+        dense, lexical = self.chunk_scores(query)
         best_sentence = np.maximum.reduceat(sentence_scores[self._members], self._member_starts)
         fused = (DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * lexical + SENTENCE_WEIGHT * best_sentence) / (
             1 + SENTENCE_WEIGHT

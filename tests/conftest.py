@@ -1,0 +1,41 @@
+"""Shared fixtures: the real model, loaded once, and real indexes built in temporary folders."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from csobot.embedding import Embedder
+from csobot.index import build_index
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+RAW_ARTICLE = ROOT.parent / "shared" / "seed" / "cso-role.txt"
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return Embedder.load()
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory, embedder) -> Path:
+    """An index of the shipped corpus, built from a copy so tests never touch index/."""
+    folder = tmp_path_factory.mktemp("shipped")
+    shutil.copytree(CORPUS, folder / "corpus")
+    build_index(folder / "corpus", folder / "index", model=embedder)
+    return folder / "index"
+
+
+@pytest.fixture(scope="session")
+def raw_index(tmp_path_factory, embedder) -> Path:
+    """An index of the unedited article, as someone indexing their own file would have it."""
+    if not RAW_ARTICLE.is_file():
+        pytest.skip(f"{RAW_ARTICLE} is not beside the project")
+    folder = tmp_path_factory.mktemp("raw")
+    (folder / "corpus").mkdir()
+    shutil.copy(RAW_ARTICLE, folder / "corpus")
+    build_index(folder / "corpus", folder / "index", model=embedder)
+    return folder / "index"

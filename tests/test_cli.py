@@ -1,0 +1,62 @@
+"""The `csobot` command, run as users run it: through main(), with its exit codes and output."""
+
+import json
+import shutil
+import sys
+
+import pytest
+
+from csobot.cli import main
+
+from .conftest import CORPUS
+
+
+def run(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["csobot", *args])
+    with pytest.raises(SystemExit) as exit_info:
+        main()
+        sys.exit(0)
+    out, err = capsys.readouterr()
+    return exit_info.value.code, out, err
+
+
+def test_index_build_then_search(tmp_path, monkeypatch, capsys):
+    shutil.copytree(CORPUS, tmp_path / "corpus")
+    (tmp_path / "corpus" / "blob.txt").write_bytes(b"\x00\x01binary")
+    index = str(tmp_path / "index")
+    code, out, err = run(monkeypatch, capsys, "index", "build", "--corpus", str(tmp_path / "corpus"), "--index", index)
+    assert code == 0
+    assert "indexed 1 files" in out and "embedded" in out and "reused" in out
+    assert "skipped blob.txt: binary file" in err
+
+    code, out, _ = run(monkeypatch, capsys, "search", "How much does a CSO earn?", "-k", "2", "--index", index)
+    assert code == 0
+    assert out.startswith(" 1. score") and "$143,541" in out.split(" 2. score")[0]
+
+    code, out, _ = run(monkeypatch, capsys, "search", "certifications", "--json", "-k", "3", "--index", index)
+    hits = json.loads(out)
+    assert code == 0 and len(hits) == 3
+    assert {"text", "score", "source", "section"} <= set(hits[0])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["search", "  "], "the question is empty"),
+        (["index", "build", "--corpus", "/no/such/folder"], "corpus folder not found"),
+        (["search", "pay", "--index", "/no/such/index"], "no index at"),
+        (["search", "pay", "-k", "0"], "-k"),
+    ],
+)
+def test_user_errors_are_one_line_and_exit_2(monkeypatch, capsys, args, message):
+    code, _, err = run(monkeypatch, capsys, *args)
+    assert code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_help_documents_every_command(monkeypatch, capsys):
+    code, out, _ = run(monkeypatch, capsys, "--help")
+    assert code == 0
+    for command in ("index", "search"):
+        assert command in out

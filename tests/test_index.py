@@ -1,0 +1,107 @@
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from csobot.embedding import Embedder, ModelSource
+from csobot.errors import CsobotError
+from csobot.index import FORMAT_VERSION, StoredIndex, build_index, stale_reason
+from csobot.retrieval import Retriever
+
+from .conftest import CORPUS, ROOT
+
+
+def small_corpus(folder: Path) -> Path:
+    folder.mkdir()
+    (folder / "a.md").write_text("# Alpha\n\nAlpha sentence one. Alpha sentence two.", encoding="utf-8")
+    (folder / "b.txt").write_text("Bravo text about budgets and audits.", encoding="utf-8")
+    return folder
+
+
+def test_manifest_describes_the_build(tmp_path, embedder):
+    corpus = small_corpus(tmp_path / "corpus")
+    stats = build_index(corpus, tmp_path / "index", model=embedder)
+    manifest = json.loads((tmp_path / "index" / "manifest.json").read_text())
+    assert manifest["format_version"] == FORMAT_VERSION
+    assert manifest["model"]["id"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert manifest["model"]["sha256"] == embedder.source.sha256
+    assert manifest["model"]["dimension"] == 384
+    assert manifest["chunker"]["max_tokens"] == embedder.window - 2
+    assert set(manifest["files"]) == {"a.md", "b.txt"}
+    assert manifest["counts"] == {"files": 2, "chunks": stats.chunks, "sentences": stats.sentences}
+    assert stats.embedded == stats.chunks + stats.sentences and stats.reused == 0
+    assert not list(tmp_path.glob(".index*")), "no staging folder may be left behind"
+
+
+def test_rebuild_embeds_only_what_changed(tmp_path, embedder):
+    corpus = small_corpus(tmp_path / "corpus")
+    build_index(corpus, tmp_path / "index", model=embedder)
+    again = build_index(corpus, tmp_path / "index", model=embedder)
+    assert again.embedded == 0 and again.reused == again.chunks + again.sentences
+    (corpus / "c.md").write_text("Charlie adds one new sentence.", encoding="utf-8")
+    grown = build_index(corpus, tmp_path / "index", model=embedder)
+    assert grown.embedded == 2  # the new chunk and its one sentence
+    assert grown.reused == again.chunks + again.sentences
+
+
+def test_failed_build_leaves_previous_index_loadable(tmp_path, embedder, monkeypatch):
+    corpus = small_corpus(tmp_path / "corpus")
+    build_index(corpus, tmp_path / "index", model=embedder)
+    before = (tmp_path / "index" / "chunks.jsonl").read_text()
+    (corpus / "c.md").write_text("Something new.", encoding="utf-8")
+
+    def broken_save(self, folder):
+        (folder / "chunks.jsonl").write_text("half", encoding="utf-8")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(StoredIndex, "save", broken_save)
+    with pytest.raises(OSError):
+        build_index(corpus, tmp_path / "index", model=embedder)
+    monkeypatch.undo()
+    assert (tmp_path / "index" / "chunks.jsonl").read_text() == before
+    assert Retriever.load(tmp_path / "index", embedder).search("audits", k=1)[0].source == "b.txt"
+    assert not list(tmp_path.glob(".index*"))
+
+
+def test_stale_detection_follows_the_corpus(tmp_path, embedder):
+    corpus = small_corpus(tmp_path / "corpus")
+    index = tmp_path / "index"
+    assert stale_reason(corpus, index, embedder) == "no index yet"
+    build_index(corpus, index, model=embedder)
+    assert stale_reason(corpus, index, embedder) is None
+    (corpus / "b.txt").write_text("Changed.", encoding="utf-8")
+    assert stale_reason(corpus, index, embedder) == "corpus changed"
+
+
+def test_committed_index_matches_the_shipped_corpus(embedder):
+    reason = stale_reason(CORPUS, ROOT / "index", embedder)
+    assert reason is None, f"index/ is stale ({reason}): run `csobot index build` and commit index/"
+
+
+def test_index_from_another_model_or_format_is_refused(tmp_path, embedder):
+    corpus = small_corpus(tmp_path / "corpus")
+    build_index(corpus, tmp_path / "index", model=embedder)
+    other = Embedder(embedder.model, ModelSource("someone/other-model", "someone/other-model", None))
+    with pytest.raises(CsobotError, match=r"built with model .*csobot index build"):
+        Retriever.load(tmp_path / "index", other)
+    manifest = tmp_path / "index" / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["format_version"] = FORMAT_VERSION + 1
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(CsobotError, match="rebuild"):
+        Retriever.load(tmp_path / "index", embedder)
+
+
+def test_no_index_is_a_clear_error(tmp_path, embedder):
+    with pytest.raises(CsobotError, match="no index"):
+        Retriever.load(tmp_path / "missing", embedder)
+
+
+def test_hnsw_factory_builds_a_searchable_index(tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    build_index(corpus, tmp_path / "index", model=embedder, factory="HNSW32")
+    assert json.loads((tmp_path / "index" / "manifest.json").read_text())["faiss_factory"] == "HNSW32"
+    hits = Retriever.load(tmp_path / "index", embedder).search("average salary", k=2)
+    assert "143,541" in hits[0].text

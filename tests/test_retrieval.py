@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+
+from csobot.errors import CsobotError
+from csobot.retrieval import Retriever
+
+# Each question, and a phrase only the passage that answers it holds (read off the article).
+QUESTIONS = [
+    ("How much does a CSO earn?", "average salary per year"),
+    ("What degree do I need to become a CSO?", "bachelor"),
+    ("Which certifications help a chief security officer?", "Certified Information Systems Auditor"),
+    ("What skills does a CSO need?", "analytical and critical thinking"),
+    ("What are the key responsibilities of a CSO?", "independent security audits"),
+    ("What is the work environment of a CSO like?", "behind a computer"),
+    ("What experience is required?", "leadership experience"),
+]
+
+
+@pytest.fixture(scope="module")
+def retriever(corpus_index, embedder):
+    return Retriever.load(corpus_index, embedder)
+
+
+@pytest.mark.parametrize(("question", "phrase"), QUESTIONS)
+def test_the_answering_passage_comes_first(retriever, question, phrase):
+    hits = retriever.search(question, k=3)
+    assert phrase.lower() in hits[0].text.lower(), [h.section for h in hits]
+
+
+def test_salary_passage_first_in_the_raw_article(raw_index, embedder):
+    hits = Retriever.load(raw_index, embedder).search("How much does a CSO earn?", k=3)
+    assert "$143,541" in hits[0].text
+
+
+def test_hits_carry_their_provenance(retriever):
+    hits = retriever.search("average salary", k=5)
+    assert len(hits) == 5
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    top = hits[0]
+    assert top.source == "cso-role.md" and top.section == "Salary"
+    source_text = retriever.stored.chunks[top.chunk].text
+    assert top.text == source_text and top.end - top.start == len(top.text)
+
+
+def test_scores_compare_across_queries(retriever):
+    on_topic = retriever.search("What is the average salary?", k=1)[0].score
+    off_topic = retriever.search("What is the capital of France?", k=1)[0].score
+    assert on_topic > off_topic + 0.1
+
+
+def test_topic_words_and_typos_are_handled_by_the_query(retriever):
+    query = retriever.query("What certifcations does a chief security officer need?")
+    assert "certif" in query.terms, "the misspelling is corrected against the corpus vocabulary"
+    assert "cso" not in query.terms, "the corpus's topic says nothing about which passage answers"
+    assert np.isclose(np.linalg.norm(query.vector), 1.0, atol=1e-4)
+
+
+def test_empty_question_and_bad_k_are_refused(retriever):
+    with pytest.raises(CsobotError):
+        retriever.search("   ")
+    with pytest.raises(CsobotError):
+        retriever.search("pay", k=0)
