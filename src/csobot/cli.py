@@ -6,6 +6,7 @@ import json
 import sys
 import textwrap
 from dataclasses import asdict
+from pathlib import Path
 
 import click
 
@@ -84,6 +85,86 @@ def search(question: str, k: int, index: str, model: str | None, as_json: bool) 
         where = f"{hit.source} § {hit.section}" if hit.section else hit.source
         click.echo(f"{rank:>2}. score {hit.score:.3f}  {where}")
         click.echo(textwrap.indent(textwrap.fill(" ".join(hit.text.split()), 96), "    ") + "\n")
+
+
+@cli.command()
+@click.argument("question")
+@INDEX_OPTION
+@MODEL_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the answer and its sources as JSON.")
+def ask(question: str, index: str, model: str | None, as_json: bool) -> None:
+    """Answer QUESTION from the index, citing the passages it quotes."""
+    from .answer import Chatbot
+    from .embedding import Embedder
+
+    question = _question(question)
+    answer = Chatbot.load(index, Embedder.load(model)).ask(question)
+    if as_json:
+        click.echo(json.dumps(asdict(answer), indent=2, ensure_ascii=False))
+        return
+    click.echo(answer.text)
+    if answer.sources:
+        click.echo()
+    for n, hit in enumerate(answer.sources, 1):
+        where = f"{hit.source} § {hit.section}" if hit.section else hit.source
+        click.echo(f"[{n}] {where} (score {hit.score:.3f})")
+
+
+@cli.command("eval")
+@click.option("--qa", "qa_file", type=click.Path(dir_okay=False), help="QA file (JSON Lines, see evaluation.py).")
+@click.option("--squad", "squad_file", type=click.Path(dir_okay=False), help="SQuAD JSON; its articles are indexed.")
+@INDEX_OPTION
+@MODEL_OPTION
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON, failures included.")
+def evaluate(qa_file: str | None, squad_file: str | None, index: str, model: str | None, as_json: bool) -> None:
+    """Measure answer quality and speed on a QA file (against INDEX) or a SQuAD file.
+
+    \b
+    --qa:    fact-hit rate, abstention accuracy, answer length, ask latency vs one bare encode
+    --squad: passage hit@1 and @5 (gold answer in a passage of <= 200 words) and answer hit
+             (gold answer in an answer of <= 60 words)
+    """
+    from .answer import Chatbot
+    from .embedding import Embedder
+    from .evaluation import evaluate_qa, evaluate_squad, load_qa
+
+    if (qa_file is None) == (squad_file is None):
+        raise click.UsageError("give one of --qa FILE or --squad FILE")
+    for path in (qa_file, squad_file):
+        if path is not None and not Path(path).is_file():
+            raise click.UsageError(f"no such file: {path}")
+    embedder = Embedder.load(model)
+    if qa_file:
+        report = evaluate_qa(Chatbot.load(index, embedder), load_qa(qa_file))
+    else:
+        report = evaluate_squad(squad_file, embedder)
+    if as_json:
+        click.echo(json.dumps(report, indent=2, ensure_ascii=False))
+        return
+    for key, value in report.items():
+        if key == "failures":
+            for failure in value:
+                click.echo(f"  miss [{failure['kind']}] {failure['question']!r}: {failure['answer'][:100]!r}")
+        else:
+            click.echo(f"{key:>20}: {value:.3f}" if isinstance(value, float) else f"{key:>20}: {value}")
+
+
+@cli.command()
+@click.option("--host", default=None, help="Interface to listen on [default: $GRADIO_SERVER_NAME, else 127.0.0.1].")
+@click.option(
+    "--port", default=None, type=click.IntRange(1, 65535), help="Port [default: $GRADIO_SERVER_PORT, else 7860]."
+)
+@click.option("--corpus", default="corpus", show_default=True, help="Folder of .txt/.md files, read recursively.")
+@INDEX_OPTION
+@MODEL_OPTION
+def serve(host: str | None, port: int | None, corpus: str, index: str, model: str | None) -> None:
+    """Serve the browser chat, building INDEX from CORPUS first when it is missing or stale.
+
+    Admin actions (the Documents tab) are enabled only when $CSOBOT_ADMIN_PASSWORD is set.
+    """
+    from .web import serve as serve_web
+
+    serve_web(corpus=corpus, index=index, host=host, port=port, model=model)
 
 
 def main() -> None:

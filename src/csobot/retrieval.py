@@ -49,7 +49,8 @@ class Query:
 
     text: str
     terms: list[str]
-    vector: np.ndarray
+    vector: np.ndarray  # centred on the corpus, for ranking
+    embedding: np.ndarray  # as the model gives it, for judging whether the corpus covers the question
 
 
 class Retriever:
@@ -99,7 +100,8 @@ class Retriever:
                 kept.append(word)
                 kept_terms += word_terms
         text, query_terms = (" ".join(kept), kept_terms) if kept_terms else (question, all_terms)
-        return Query(text, query_terms, center(self.embedder.encode([text]), self.centroid)[0])
+        embedding = self.embedder.encode([text])
+        return Query(text, query_terms, center(embedding, self.centroid)[0], embedding[0])
 
     def sentence_scores(self, query: Query) -> np.ndarray:
         """Cosine similarity of the question with every sentence of the index."""

@@ -1,0 +1,165 @@
+"""Answer stage: pick the sentences that answer a question, cite them, or decline.
+
+Answers are extractive: every sentence is quoted from the corpus and cited with [n], where
+`Answer.sources[n-1]` is the chunk it came from. No text is generated.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .chunking import Sentence
+from .embedding import Embedder
+from .lexical import terms
+from .retrieval import Hit, Query, Retriever
+
+# Chunks whose sentences compete to answer.
+CANDIDATE_CHUNKS = 4
+# Sentence score = weights · (cosine with the question, share of the question's term weight it holds,
+# fused score of its best chunk). Chosen on eval/cso-dev.jsonl and ../shared/bench (README, "Answers").
+SENTENCE_WEIGHTS = (0.45, 0.35, 0.2)
+# A sentence joins the best one when it scores at least this fraction of it…
+KEEP_RATIO = 0.6
+MAX_SENTENCES = 3
+MAX_WORDS = 60  # …and the answer stays this short.
+# The corpus covers a question when some sentence is at least this similar to it (plain cosine of the
+# rewritten question): calibrated on eval/cso-dev.jsonl, where off-topic questions reach 0.19 and
+# covered ones start at 0.21 (README, "Abstention").
+ABSTAIN_BELOW = 0.2
+# A follow-up is read on its own when it finds this much evidence alone; else with the previous question.
+FOLLOW_UP_ALONE = 0.45
+# Sentences about the document rather than its subject ("this post will shed more light…").
+META = re.compile(r"\b(this|the) (post|article|page|blog|guide|website)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str  # Markdown, with [n] markers citing sources[n-1]
+    sources: list[Hit] = field(default_factory=list)
+    abstained: bool = False
+    query: str = ""  # the question as searched: rewritten, follow-ups resolved
+
+
+def previous_question(history: list[dict] | None) -> str | None:
+    questions = [str(turn.get("content", "")) for turn in history or [] if turn.get("role") == "user"]
+    return questions[-1] if questions else None
+
+
+class Chatbot:
+    def __init__(self, retriever: Retriever):
+        self.retriever = retriever
+        stored = retriever.stored
+        self.sentence_terms = [set(terms(s.text)) for s in stored.sentences]
+        self.quotable = np.array([not META.search(s.text) for s in stored.sentences])
+        self.sentence_chunk = np.zeros(len(stored.sentences), dtype=np.int64)
+        for i, chunk in reversed(list(enumerate(stored.chunks))):
+            self.sentence_chunk[chunk.sentences[0] : chunk.sentences[1]] = i
+        self.coverage = _coverage(stored.sentences)
+
+    @classmethod
+    def load(cls, index: str | Path = "index", embedder: Embedder | None = None) -> Chatbot:
+        return cls(Retriever.load(index, embedder))
+
+    def evidence(self, query: Query) -> float:
+        """How well the best quotable sentence matches the question, as plain cosine similarity."""
+        scores = self.retriever.stored.sentence_vectors[self.quotable] @ query.embedding
+        return float(scores.max()) if scores.size else 0.0
+
+    def ask(self, question: str, history: list[dict] | None = None) -> Answer:
+        """Answer `question`, reading follow-ups against the chat `history` (Gradio messages format)."""
+        query = self.retriever.query(question)
+        previous = previous_question(history)
+        if previous and self.evidence(query) < FOLLOW_UP_ALONE:
+            query = self.retriever.query(f"{question} {previous}")
+        if self.evidence(query) < ABSTAIN_BELOW:
+            return Answer(self.decline(), [], True, query.text)
+        sentence_scores = self.retriever.sentence_scores(query)
+        hits = self.retriever.rank(query, CANDIDATE_CHUNKS, sentence_scores)
+        return self.compose(self.select(query, hits, sentence_scores), hits, query.text)
+
+    def select(self, query: Query, hits: list[Hit], sentence_scores: np.ndarray) -> list[int]:
+        """The best sentence of the candidate chunks and those close to it, in reading order."""
+        stored = self.retriever.stored
+        chunk_score = {h.chunk: h.score for h in hits}
+        candidates = sorted({i for h in hits for i in range(*stored.chunks[h.chunk].sentences) if self.quotable[i]})
+        if not candidates:
+            return []
+        lexical = stored.lexical
+        weights = {t: lexical.idf_of(t) for t in set(query.terms)}
+        total = sum(weights.values()) or 1.0
+        w_dense, w_lexical, w_chunk = SENTENCE_WEIGHTS
+        best_chunk = {
+            i: max(
+                s for c, s in chunk_score.items() if stored.chunks[c].sentences[0] <= i < stored.chunks[c].sentences[1]
+            )
+            for i in candidates
+        }
+        score = {
+            i: w_dense * sentence_scores[i]
+            + w_lexical * sum(w for t, w in weights.items() if t in self.sentence_terms[i]) / total
+            + w_chunk * best_chunk[i]
+            for i in candidates
+        }
+        ranked = sorted(candidates, key=lambda i: -score[i])
+        chosen = [ranked[0]]
+        words = _words(stored.sentences[ranked[0]].text)
+        for i in ranked[1:]:
+            if len(chosen) == MAX_SENTENCES or score[i] < KEEP_RATIO * score[ranked[0]]:
+                break
+            if words + _words(stored.sentences[i].text) <= MAX_WORDS:
+                chosen.append(i)
+                words += _words(stored.sentences[i].text)
+        return sorted(chosen, key=lambda i: (stored.sentences[i].source, stored.sentences[i].start))
+
+    def compose(self, chosen: list[int], hits: list[Hit], resolved: str) -> Answer:
+        """Markdown quoting the chosen sentences, each followed by the marker of its chunk."""
+        stored = self.retriever.stored
+        hit_of = {h.chunk: h for h in hits}
+        sources: list[Hit] = []
+        parts: list[str] = []
+        for i in chosen:
+            sentence = stored.sentences[i]
+            hit = next(
+                (hit_of[c] for c in hit_of if stored.chunks[c].sentences[0] <= i < stored.chunks[c].sentences[1]),
+            )
+            if hit not in sources:
+                sources.append(hit)
+            text = f"{_markdown_safe(sentence.text)} [{sources.index(hit) + 1}]"
+            parts.append(text)
+        joined = ""
+        for i, part in zip(chosen, parts, strict=True):
+            item = _is_item(stored.sentences[i].text)
+            joined += ("\n" if item or not joined else " ") + part if joined else part
+        return Answer(joined.strip(), sources, False, resolved)
+
+    def decline(self) -> str:
+        covered = ", ".join(self.coverage)
+        return (
+            f"The documents don't cover that. They cover: {covered}." if covered else "The documents don't cover that."
+        )
+
+
+def _coverage(sentences: list[Sentence]) -> list[str]:
+    """What the corpus is about, for declining: its section titles, else its document names."""
+    sections = list(dict.fromkeys(s.section for s in sentences if s.section))
+    if sections:
+        return sections
+    return list(dict.fromkeys(Path(s.source).stem.replace("_", " ") for s in sentences))
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _is_item(text: str) -> bool:
+    return re.match(r"^\s*(?:[-*+•▪‣◦·]|\d{1,3}[.)])\s", text) is not None
+
+
+def _markdown_safe(text: str) -> str:
+    """Corpus text shown as Markdown: HTML is escaped so it reads as text and never runs."""
+    return html.escape(" ".join(text.split()), quote=False)

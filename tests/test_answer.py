@@ -1,0 +1,69 @@
+import re
+
+import pytest
+
+from csobot.answer import Chatbot
+
+from .conftest import CORPUS
+
+CORPUS_TEXT = " ".join((CORPUS / "cso-role.md").read_text(encoding="utf-8").split())
+
+
+@pytest.fixture(scope="module")
+def bot(corpus_index, embedder):
+    return Chatbot.load(corpus_index, embedder)
+
+
+def quoted_sentences(text: str) -> list[str]:
+    """The answer's sentences without citation markers and list bullets."""
+    parts = re.split(r"\s*\[\d+\]\s*", text)
+    return [re.sub(r"^- ", "", p.strip()) for p in parts if p.strip()]
+
+
+def test_salary_answer_is_short_cited_and_quoted_from_the_corpus(bot):
+    answer = bot.ask("How much does a CSO earn?")
+    assert not answer.abstained
+    assert "$143,541" in answer.text or "$300,000" in answer.text
+    assert len(answer.text.split()) <= 80
+    assert re.search(r"\[1\]", answer.text) and len(answer.sources) >= 1
+    for sentence in quoted_sentences(answer.text):
+        assert sentence in CORPUS_TEXT, f"not quoted from the corpus: {sentence!r}"
+    for number in re.findall(r"\$[\d,]+", answer.text):
+        assert number in CORPUS_TEXT, "never a made-up number"
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+    assert markers == set(range(1, len(answer.sources) + 1))
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the capital of France?", "Give me a recipe for pizza.", "Write a Python function that sorts a list."],
+)
+def test_off_topic_questions_are_declined_naming_what_is_covered(bot, question):
+    answer = bot.ask(question)
+    assert answer.abstained and answer.sources == []
+    assert "don't cover" in answer.text
+    assert "Salary" in answer.text and "Education" in answer.text  # the corpus's own section titles
+
+
+def test_a_follow_up_is_read_against_the_previous_question(bot):
+    first = bot.ask("How much does a CSO earn?")
+    history = [{"role": "user", "content": "How much does a CSO earn?"}, {"role": "assistant", "content": first.text}]
+    answer = bot.ask("And at multinational companies?", history=history)
+    assert "$300,000" in answer.text
+
+
+def test_typos_and_terse_queries_still_find_the_answer(bot):
+    assert "Certifications" in {hit.section for hit in bot.ask("which certifcations does a cso need").sources}
+    assert "Salary" in {hit.section for hit in bot.ask("cso sallary").sources}
+
+
+def test_corpus_html_is_escaped(tmp_path, embedder):
+    from csobot.index import build_index
+
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "x.md").write_text(
+        "# Widgets\n\nThe widget <script>alert(1)</script> costs forty dollars per unit.", encoding="utf-8"
+    )
+    build_index(tmp_path / "corpus", tmp_path / "index", model=embedder)
+    answer = Chatbot.load(tmp_path / "index", embedder).ask("How much does the widget cost?")
+    assert "<script>" not in answer.text and "&lt;script&gt;" in answer.text

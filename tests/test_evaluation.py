@@ -1,0 +1,69 @@
+import json
+
+import pytest
+
+from csobot.answer import Chatbot
+from csobot.errors import CsobotError
+from csobot.evaluation import evaluate_qa, evaluate_squad, load_qa
+
+from .conftest import ROOT
+
+
+def test_dev_qa_set_parses_and_covers_every_kind():
+    cases = load_qa(ROOT / "eval" / "cso-dev.jsonl")
+    assert len(cases) >= 60
+    assert {c.kind for c in cases} >= {"direct", "paraphrase", "typo", "terse", "followup", "offtopic"}
+    assert all(c.facts for c in cases if not c.abstain)
+
+
+def test_qa_report_counts_hits_and_declines(tmp_path, corpus_index, embedder):
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text(
+        "\n".join(
+            json.dumps(row)
+            for row in [
+                {"question": "What is the average salary?", "facts": ["143,541"]},
+                {"question": "What is the capital of France?", "facts": [], "abstain": True},
+                {"question": "What is the average salary?", "facts": ["a fact no answer holds"]},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    report = evaluate_qa(Chatbot.load(corpus_index, embedder), load_qa(qa))
+    assert report["fact_hit"] == 0.5
+    assert report["declined_off_topic"] == 1.0 and report["declined_in_scope"] == 0
+    assert [f["question"] for f in report["failures"]] == ["What is the average salary?"]
+    assert report["ask_ms_p50"] > 0 and report["encode_ms_p50"] > 0
+
+
+def test_squad_report_on_a_tiny_set(tmp_path, embedder):
+    squad = {
+        "data": [
+            {
+                "title": "Tiny",
+                "paragraphs": [
+                    {
+                        "context": "The Zephyr bridge was opened in 1931. It spans the Orin river.",
+                        "qas": [
+                            {"question": "When was the Zephyr bridge opened?", "answers": [{"text": "1931"}]},
+                            {"question": "Which river does it span?", "answers": [{"text": "Orin"}]},
+                            {"question": "Who painted it?", "answers": [], "is_impossible": True},
+                        ],
+                    },
+                    {"context": "Bakers in the valley sell rye bread every morning.", "qas": []},
+                ],
+            }
+        ]
+    }
+    path = tmp_path / "squad.json"
+    path.write_text(json.dumps(squad), encoding="utf-8")
+    report = evaluate_squad(path, embedder)
+    assert report["questions"] == 2
+    assert report["passage_hit@1"] == 1.0 and 0.0 <= report["answer_hit"] <= 1.0
+
+
+def test_malformed_qa_file_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"facts": []}\n', encoding="utf-8")
+    with pytest.raises(CsobotError, match=r"bad\.jsonl:1"):
+        load_qa(bad)
