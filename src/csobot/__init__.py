@@ -5,6 +5,7 @@ build_index("corpus", "index")
 hits = Retriever.load("index").search("How much does a CSO earn?", k=5)
 """
 
+from .answer import Answer, Chatbot
 from .chunking import Chunk, ChunkerConfig, Sentence
 from .corpus import Document, load_corpus
 from .embedding import Embedder
@@ -13,7 +14,9 @@ from .index import BuildStats, build_index, stale_reason
 from .retrieval import Hit, Retriever
 
 __all__ = [
+    "Answer",
     "BuildStats",
+    "Chatbot",
     "Chunk",
     "ChunkerConfig",
     "CsobotError",
