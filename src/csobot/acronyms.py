@@ -42,19 +42,12 @@ def _long_form(words: list[str], letters: list[str]) -> str | None:
     return None
 
 
-def _pattern(acronym: str) -> re.Pattern[str]:
-    # "cso pay" means CSO, but "it" is rarely IT: only longer acronyms match in any case.
-    return re.compile(rf"\b{re.escape(acronym)}\b", flags=re.IGNORECASE if len(acronym) >= 3 else 0)
-
-
-def with_expansions(text: str, acronyms: dict[str, str]) -> str:
-    """`text` followed by the long form of every acronym it uses: context for the embedding model."""
-    extra = [long for acronym, long in acronyms.items() if _pattern(acronym).search(text)]
-    return " ".join([text, *extra]) if extra else text
-
-
 def abbreviated(text: str, acronyms: dict[str, str]) -> str:
-    """`text` with every long form replaced by its acronym: one term for BM25, however it is written."""
+    """`text` with every long form, and every plural of the acronym, replaced by the acronym: one term
+    for BM25, however it is written. "cso pay" means CSO, but "it" is rarely IT: only acronyms of three
+    letters or more match in any case."""
     for acronym, long_form in acronyms.items():
         text = re.sub(rf"\b{re.escape(long_form)}s?\b", acronym, text, flags=re.IGNORECASE)
+        case = re.IGNORECASE if len(acronym) >= 3 else 0
+        text = re.sub(rf"\b{re.escape(acronym)}s?\b", acronym, text, flags=case)
     return text

@@ -109,6 +109,10 @@ class Embedder:
         """Word pieces the model reads, [CLS] and [SEP] included."""
         return int(self.model.max_seq_length)
 
+    def known_words(self) -> set[str]:
+        """Whole words in the tokenizer's vocabulary: a dictionary of real words, for spelling."""
+        return {t.lstrip("▁Ġ").lower() for t in self.model.tokenizer.get_vocab() if not t.startswith("##")}
+
     def count_tokens(self, texts: list[str] | tuple[str, ...]) -> list[int]:
         if not texts:
             return []

@@ -10,10 +10,10 @@ from pathlib import Path
 import bm25s
 import numpy as np
 import Stemmer
-from bm25s.stopwords import STOPWORDS_EN
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 WORD = re.compile(r"\w\w+")
-STOPWORDS = frozenset(STOPWORDS_EN)
+STOPWORDS = frozenset(STOPWORDS_EN_PLUS)  # NLTK's list: question words ("what", "who") carry no content
 _stemmer = Stemmer.Stemmer("english")
 
 
@@ -34,12 +34,6 @@ class LexicalIndex:
         # Lucene's idf, as bm25s scores with it; a term the corpus lacks counts as the rarest.
         self.idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
         self.unseen_idf = float(np.log1p((n_docs + 0.5) / 0.5))
-
-        # Vocabulary by first letter, for spelling correction.
-        self._by_initial: dict[str, list[str]] = defaultdict(list)
-        for term in bm25.vocab_dict:
-            if term:
-                self._by_initial[term[0]].append(term)
 
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
@@ -62,14 +56,6 @@ class LexicalIndex:
         i = self.vocabulary.get(term)
         return self.unseen_idf if i is None else float(self.idf[i])
 
-    def correct(self, term: str) -> str:
-        """The corpus term `term` most likely misspells ("certifc" → "certif"), or `term` itself."""
-        if term in self.vocabulary or len(term) < 4 or not term.isalpha():
-            return term
-        candidates = [t for t in self._by_initial.get(term[0], ()) if abs(len(t) - len(term)) <= 2]
-        close = difflib.get_close_matches(term, candidates, n=1, cutoff=0.85)
-        return close[0] if close else term
-
     def is_topic(self, term: str, share: float) -> bool:
         """Whether `term` occurs in at least `share` of the chunks, too often to tell them apart."""
         i = self.vocabulary.get(term)
@@ -84,3 +70,30 @@ class LexicalIndex:
             return np.zeros(n_docs, dtype=np.float32)
         ceiling = sum(self.idf_of(t) for t in unique)
         return (self.bm25.get_scores(ids) / ceiling).astype(np.float32)
+
+
+class Speller:
+    """Corrects words the corpus never uses to the corpus word they most likely misspell
+    ("certifcations" → "certifications"), so both BM25 and the model see the intended word.
+    Words in `known` (real words, e.g. the model's vocabulary) are never corrected: "string" is
+    not a misspelt "strong"."""
+
+    LETTERS = re.compile(r"[^\W\d_]{4,}")
+
+    def __init__(self, texts: list[str], known: set[str] = frozenset()):
+        self.known = known
+        self.words = {w.lower() for text in texts for w in self.LETTERS.findall(text)}
+        self._by_initial: dict[str, list[str]] = defaultdict(list)
+        for word in self.words:
+            self._by_initial[word[0]].append(word)
+
+    def correct_word(self, word: str) -> str:
+        lowered = word.lower()
+        if lowered in self.words or lowered in self.known or lowered in STOPWORDS:
+            return word
+        candidates = [w for w in self._by_initial.get(lowered[0], ()) if abs(len(w) - len(lowered)) <= 2]
+        close = difflib.get_close_matches(lowered, candidates, n=1, cutoff=0.8)
+        return close[0] if close else word
+
+    def correct(self, text: str) -> str:
+        return self.LETTERS.sub(lambda m: self.correct_word(m.group()), text)

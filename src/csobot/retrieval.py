@@ -12,7 +12,7 @@ from .acronyms import abbreviated
 from .embedding import Embedder, center
 from .errors import CsobotError
 from .index import StoredIndex, check_model
-from .lexical import terms
+from .lexical import Speller, terms
 
 # The fused score is DENSE_WEIGHT·cosine + (1-DENSE_WEIGHT)·BM25, plus SENTENCE_WEIGHT·the cosine of
 # the chunk's best-matching sentence (a chunk that holds one sentence squarely on the question beats one
@@ -49,8 +49,11 @@ class Query:
 
     text: str
     terms: list[str]
-    vector: np.ndarray  # centred on the corpus, for ranking
+    vector: np.ndarray  # what ranking compares: centred on the corpus, unless about_topic
     embedding: np.ndarray  # as the model gives it, for judging whether the corpus covers the question
+    # The question names nothing but the corpus's topic ("What is a CSO?"): centring would erase
+    # all it asks, so it is compared with the vectors as they are.
+    about_topic: bool = False
 
 
 class Retriever:
@@ -59,6 +62,7 @@ class Retriever:
         self.stored = stored
         self.embedder = embedder
         self.folder = folder
+        self.speller = Speller([c.text for c in stored.chunks], embedder.known_words())
         self.centroid = stored.chunk_vectors.mean(axis=0)
         self.chunk_vectors = center(stored.chunk_vectors, self.centroid)
         self.sentence_vectors = center(stored.sentence_vectors, self.centroid)
@@ -93,25 +97,32 @@ class Retriever:
         kept: list[str] = []
         kept_terms: list[str] = []
         all_terms: list[str] = []
-        for word in WORD.findall(abbreviated(question, self.stored.acronyms)):
-            word_terms = [lexical.correct(t) for t in terms(word)]
+        question = abbreviated(self.speller.correct(question), self.stored.acronyms)
+        for word in WORD.findall(question):
+            word_terms = terms(word)
             all_terms += word_terms
             if not any(lexical.is_topic(t, TOPIC_SHARE) for t in word_terms):
                 kept.append(word)
                 kept_terms += word_terms
-        text, query_terms = (" ".join(kept), kept_terms) if kept_terms else (question, all_terms)
+        if not kept_terms:
+            embedding = self.embedder.encode([question])[0]
+            return Query(question, all_terms, embedding, embedding, about_topic=True)
+        text = " ".join(kept)
         embedding = self.embedder.encode([text])
-        return Query(text, query_terms, center(embedding, self.centroid)[0], embedding[0])
+        return Query(text, kept_terms, center(embedding, self.centroid)[0], embedding[0])
 
     def sentence_scores(self, query: Query) -> np.ndarray:
         """Cosine similarity of the question with every sentence of the index."""
-        return self.sentence_vectors @ query.vector
+        sentences = self.stored.sentence_vectors if query.about_topic else self.sentence_vectors
+        return sentences @ query.vector
 
     def chunk_scores(self, query: Query) -> tuple[np.ndarray, np.ndarray]:
         """Dense and lexical scores of every chunk. Dense is exact for the FAISS candidates and
         for BM25's, the only chunks whose score can matter; the rest get -1."""
         lexical = self.stored.lexical.scores(query.terms)
         n = len(self.stored.chunks)
+        if query.about_topic:  # the FAISS index holds centred vectors
+            return self.stored.chunk_vectors @ query.vector, lexical
         if n <= DENSE_CANDIDATES:
             return self.chunk_vectors @ query.vector, lexical
         found_scores, found = self.stored.dense.search(query.vector[None, :], DENSE_CANDIDATES)
