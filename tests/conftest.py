@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,20 @@ def raw_index(tmp_path_factory, embedder) -> Path:
     shutil.copy(RAW_ARTICLE, folder / "corpus")
     build_index(folder / "corpus", folder / "index", model=embedder)
     return folder / "index"
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, embedder) -> str:
+    """URL of the real app over a copy of the shipped corpus, served on a free port for the session."""
+    from csobot import web
+
+    root = tmp_path_factory.mktemp("served")
+    shutil.copytree(CORPUS, root / "corpus")
+    build_index(root / "corpus", root / "index", model=embedder)
+    demo = web.create_app(root / "corpus", root / "index", embedder)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    web.launch(demo, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
+    yield demo.local_url
+    demo.close()

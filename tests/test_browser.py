@@ -11,21 +11,14 @@ import shutil
 import pytest
 
 from .conftest import ROOT
-from .test_web import shared_server, stop_server
 
 CHROMIUM = shutil.which("chromium")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed (run `make browser`)")
 TIMEOUT_MS = 30_000
 
 
-@pytest.fixture(scope="session")
-def browser_server(tmp_path_factory, embedder):
-    yield shared_server(tmp_path_factory, embedder)
-    stop_server()
-
-
 @pytest.fixture
-def page(browser_server):
+def page(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -37,7 +30,7 @@ def page(browser_server):
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1000})
             page.set_default_timeout(TIMEOUT_MS)
-            page.goto(browser_server)
+            page.goto(server)
             yield page
         finally:
             browser.close()

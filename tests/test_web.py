@@ -1,14 +1,13 @@
 """The web app over the real model and a real index built in a temporary folder, served for real.
 
-The model (conftest's `embedder`) loads once per session; the served app and its index are made once too and
-shared with test_browser.py through `shared_server`.
+The model (conftest's `embedder`) loads once per session; so does the served app (conftest's `server`),
+which test_browser.py shares.
 """
 
 from __future__ import annotations
 
 import re
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
@@ -29,7 +28,6 @@ ZEPHYR = (
     "The Zephyr protocol is how the security team rotates badge keys. "
     "Under the Zephyr protocol, badge keys are rotated every 45 days by the facilities desk.\n"
 )
-_shared: dict = {}
 
 
 def make_library(root: Path, embedder: Embedder) -> tuple[Path, Path]:
@@ -40,34 +38,6 @@ def make_library(root: Path, embedder: Embedder) -> tuple[Path, Path]:
     index = root / "index"
     build_index(corpus, index, model=embedder)
     return corpus, index
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def shared_server(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> str:
-    """URL of the app, launched once in a background thread on a free port."""
-    if "server" not in _shared:
-        corpus, index = make_library(tmp_path_factory.mktemp("served"), embedder)
-        demo = web.create_app(corpus, index, embedder)
-        web.launch(demo, "127.0.0.1", free_port(), prevent_thread_lock=True, quiet=True)
-        _shared["server"] = demo
-    return _shared["server"].local_url
-
-
-def stop_server() -> None:
-    demo = _shared.pop("server", None)
-    if demo is not None:
-        demo.close()
-
-
-@pytest.fixture(scope="session")
-def server(tmp_path_factory, embedder):
-    yield shared_server(tmp_path_factory, embedder)
-    stop_server()
 
 
 @pytest.fixture(scope="session")

@@ -13,19 +13,21 @@ from pathlib import Path
 
 import numpy as np
 
-from .chunking import Sentence
+from .chunking import BULLET, Sentence
 from .embedding import Embedder
 from .lexical import terms
 from .retrieval import Hit, Query, Retriever
 
 # Chunks whose sentences compete to answer.
 CANDIDATE_CHUNKS = 6
-# Sentence score = weights · (cosine with the question, share of the question's term weight it holds,
-# fused score of its best chunk). Chosen on eval/cso-dev.jsonl and ../shared/bench (README, "Answers").
-SENTENCE_WEIGHTS = (0.45, 0.35, 0.2)
+# Sentence score = weights · (cosine with the question centred on the corpus, plain cosine, share of the
+# question's term weight it holds, fused score of its best chunk). Chosen on eval/cso-dev.jsonl and
+# ../shared/bench (README, "Answers").
+SENTENCE_WEIGHTS = (0.2, 0.3, 0.35, 0.2)
 # A sentence joins the best one when it scores at least this fraction of it…
 KEEP_RATIO = 0.4
 MAX_SENTENCES = 4
+SAME_BLOCK_BONUS = 0.1
 MAX_WORDS = 60  # …and the answer, citation markers included, stays this short.
 # The corpus covers a question when some sentence is at least this similar to it (plain cosine of the
 # rewritten question): calibrated on eval/cso-dev.jsonl, where off-topic questions reach 0.19 and
@@ -56,9 +58,8 @@ class Chatbot:
         stored = retriever.stored
         self.sentence_terms = [set(terms(s.text)) for s in stored.sentences]
         self.quotable = np.array([not META.search(s.text) for s in stored.sentences])
-        self.sentence_chunk = np.zeros(len(stored.sentences), dtype=np.int64)
-        for i, chunk in reversed(list(enumerate(stored.chunks))):
-            self.sentence_chunk[chunk.sentences[0] : chunk.sentences[1]] = i
+        blocks = {key: n for n, key in enumerate(dict.fromkeys((s.source, s.block) for s in stored.sentences))}
+        self.block_of = np.array([blocks[(s.source, s.block)] for s in stored.sentences], dtype=np.int64)
         self.coverage = _coverage(stored.sentences)
 
     @classmethod
@@ -85,57 +86,65 @@ class Chatbot:
     def select(self, query: Query, hits: list[Hit], sentence_scores: np.ndarray) -> list[int]:
         """The best sentence of the candidate chunks and those close to it, in reading order."""
         stored = self.retriever.stored
-        chunk_score = {h.chunk: h.score for h in hits}
-        candidates = sorted({i for h in hits for i in range(*stored.chunks[h.chunk].sentences) if self.quotable[i]})
-        if not candidates:
+        chunk_score: dict[int, float] = {}  # sentence → score of the best candidate chunk holding it
+        for hit in hits:
+            for i in range(*stored.chunks[hit.chunk].sentences):
+                if self.quotable[i]:
+                    chunk_score[i] = max(chunk_score.get(i, -1.0), hit.score)
+        if not chunk_score:
             return []
-        lexical = stored.lexical
-        weights = {t: lexical.idf_of(t) for t in set(query.terms)}
+        candidates = np.fromiter(chunk_score, dtype=np.int64)
+        weights = {t: stored.lexical.idf_of(t) for t in set(query.terms)}
         total = sum(weights.values()) or 1.0
-        w_dense, w_lexical, w_chunk = SENTENCE_WEIGHTS
-        best_chunk = {
-            i: max(
-                s for c, s in chunk_score.items() if stored.chunks[c].sentences[0] <= i < stored.chunks[c].sentences[1]
-            )
-            for i in candidates
-        }
-        score = {
-            i: w_dense * sentence_scores[i]
-            + w_lexical * sum(w for t, w in weights.items() if t in self.sentence_terms[i]) / total
-            + w_chunk * best_chunk[i]
-            for i in candidates
-        }
-        ranked = sorted(candidates, key=lambda i: -score[i])
-        chosen = [ranked[0]]
-        words = _words(stored.sentences[ranked[0]].text)
-        for i in ranked[1:]:
-            if len(chosen) == MAX_SENTENCES or score[i] < KEEP_RATIO * score[ranked[0]]:
+        lexical = np.array(
+            [sum(w for t, w in weights.items() if t in self.sentence_terms[i]) / total for i in candidates]
+        )
+        w_dense, w_plain, w_lexical, w_chunk = SENTENCE_WEIGHTS
+        score = (
+            w_dense * sentence_scores[candidates]
+            + w_plain * (stored.sentence_vectors[candidates] @ query.embedding)
+            + w_lexical * lexical
+            + w_chunk * np.fromiter(chunk_score.values(), dtype=np.float64)
+        )
+        best = int(np.argmax(score))
+        floor = KEEP_RATIO * score[best]
+        # Sentences of the best one's paragraph or list read on from it: they get a head start.
+        score = score + SAME_BLOCK_BONUS * (self.block_of[candidates] == self.block_of[candidates[best]])
+        score[best] = np.inf
+        chosen: list[int] = []
+        words = 0
+        for j in np.argsort(-score, kind="stable"):
+            i = int(candidates[j])
+            if chosen and (len(chosen) == MAX_SENTENCES or score[j] < floor):
                 break
-            if words + _words(stored.sentences[i].text) <= MAX_WORDS:
+            if not chosen or words + _words(stored.sentences[i].text) <= MAX_WORDS:
                 chosen.append(i)
                 words += _words(stored.sentences[i].text)
         return sorted(chosen, key=lambda i: (stored.sentences[i].source, stored.sentences[i].start))
 
-    def compose(self, chosen: list[int], hits: list[Hit], resolved: str) -> Answer:
-        """Markdown quoting the chosen sentences, each followed by the marker of its chunk."""
+    def compose(self, chosen: list[int], hits: list[Hit], query: str) -> Answer:
+        """Markdown quoting the chosen sentences, each followed by the marker of the best chunk holding it.
+        Prose runs on in one paragraph; list items keep a line each, as Markdown list items."""
         stored = self.retriever.stored
-        hit_of = {h.chunk: h for h in hits}
         sources: list[Hit] = []
-        parts: list[str] = []
+        lines: list[str] = []
+        previous_was_item = False
         for i in chosen:
             sentence = stored.sentences[i]
             hit = next(
-                (hit_of[c] for c in hit_of if stored.chunks[c].sentences[0] <= i < stored.chunks[c].sentences[1]),
+                h for h in hits if stored.chunks[h.chunk].sentences[0] <= i < stored.chunks[h.chunk].sentences[1]
             )
             if hit not in sources:
                 sources.append(hit)
-            text = f"{_markdown_safe(sentence.text)} [{sources.index(hit) + 1}]"
-            parts.append(text)
-        joined = ""
-        for i, part in zip(chosen, parts, strict=True):
-            item = _is_item(stored.sentences[i].text)
-            joined += ("\n" if item or not joined else " ") + part if joined else part
-        return Answer(joined.strip(), sources, False, resolved)
+            bullet = BULLET.match(sentence.text)
+            text = _markdown_safe(sentence.text[bullet.end() :] if bullet else sentence.text)
+            quoted = f"{'- ' if bullet else ''}{text} [{sources.index(hit) + 1}]"
+            if lines and not bullet and not previous_was_item:
+                lines[-1] += " " + quoted
+            else:
+                lines.append(quoted)
+            previous_was_item = bullet is not None
+        return Answer("\n".join(lines), sources, False, query)
 
     def decline(self) -> str:
         covered = ", ".join(self.coverage)
@@ -155,10 +164,6 @@ def _coverage(sentences: list[Sentence]) -> list[str]:
 def _words(text: str) -> int:
     """Words a sentence takes in an answer: its own and its citation marker."""
     return len(text.split()) + 1
-
-
-def _is_item(text: str) -> bool:
-    return re.match(r"^\s*(?:[-*+•▪‣◦·]|\d{1,3}[.)])\s", text) is not None
 
 
 def _markdown_safe(text: str) -> str:

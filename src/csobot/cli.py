@@ -59,10 +59,7 @@ def index_build(corpus: str, index: str, model: str | None, factory: str) -> Non
     stats = build_index(corpus, index, model=model, progress=True, factory=factory)
     for skipped in stats.skipped:
         click.echo(f"skipped {skipped.path}: {skipped.reason}", err=True)
-    click.echo(
-        f"indexed {stats.files} files into {stats.chunks} chunks and {stats.sentences} sentences "
-        f"({stats.embedded} embedded, {stats.reused} reused) in {stats.seconds:.1f} s -> {index}"
-    )
+    click.echo(f"{stats.summary()} -> {index}")
 
 
 @cli.command()

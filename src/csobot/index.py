@@ -47,6 +47,12 @@ class BuildStats:
     seconds: float
     skipped: list[Skipped] = field(default_factory=list)
 
+    def summary(self) -> str:
+        return (
+            f"indexed {self.files} files into {self.chunks} chunks and {self.sentences} sentences "
+            f"({self.embedded} embedded, {self.reused} reused) in {self.seconds:.1f} s"
+        )
+
 
 @dataclass
 class StoredIndex:

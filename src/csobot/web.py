@@ -472,11 +472,7 @@ def ensure_index(corpus: str | Path, index: str | Path, embedder: Embedder) -> N
     stats = build_index(corpus, index, model=embedder, progress=True)
     for skipped in stats.skipped:
         print(f"skipped {skipped.path}: {skipped.reason}", flush=True)
-    print(
-        f"indexed {stats.files} files into {stats.chunks} chunks and {stats.sentences} sentences "
-        f"({stats.embedded} embedded, {stats.reused} reused) in {stats.seconds:.1f} s",
-        flush=True,
-    )
+    print(stats.summary(), flush=True)
 
 
 def launch(demo: gr.Blocks, host: str, port: int, **kwargs):
