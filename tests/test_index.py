@@ -105,3 +105,13 @@ def test_hnsw_factory_builds_a_searchable_index(tmp_path, embedder):
     assert json.loads((tmp_path / "index" / "manifest.json").read_text())["faiss_factory"] == "HNSW32"
     hits = Retriever.load(tmp_path / "index", embedder).search("average salary", k=2)
     assert "143,541" in hits[0].text
+
+
+def test_vectors_are_reused_only_for_the_same_embedding_input(tmp_path, embedder, monkeypatch):
+    from csobot import chunking
+
+    corpus = small_corpus(tmp_path / "corpus")
+    first = build_index(corpus, tmp_path / "index", model=embedder)
+    monkeypatch.setattr(chunking, "sentence_embedding_input", lambda section, text: f"changed: {text}")
+    again = build_index(corpus, tmp_path / "index", model=embedder)
+    assert again.embedded == first.sentences and again.reused == first.chunks

@@ -44,6 +44,11 @@ class Sentence:
     end: int
     text: str
     block: int  # which paragraph or list item of its document it belongs to
+    hash: str  # of `embedding_input`, so an unchanged sentence keeps its vector
+
+    @property
+    def embedding_input(self) -> str:
+        return sentence_embedding_input(self.section, self.text)
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,12 @@ def embedding_input(section: str, text: str) -> str:
     """What the model sees: the section title gives a passage the context its text may omit."""
     if section and len(section) <= MAX_CONTEXT_CHARS:
         return f"{section}\n{text}"
+    return text
+
+
+def sentence_embedding_input(section: str, text: str) -> str:
+    """A sentence is embedded on its own words: with the section title in front, every sentence of a
+    section would look alike, and picking the one that answers is the point (measured, README)."""
     return text
 
 
@@ -273,7 +284,18 @@ def chunk_document(
         budget = config.max_tokens - title_tokens.get(title, 0)
         units, counts = _units(doc, section_blocks, budget, count_tokens, segmenter)
         base = len(sentences)
-        sentences.extend(Sentence(doc.path, title, s, e, text[s:e], block_offset + b) for s, e, b in units)
+        sentences.extend(
+            Sentence(
+                doc.path,
+                title,
+                s,
+                e,
+                text[s:e],
+                block_offset + b,
+                content_hash(sentence_embedding_input(title, text[s:e])),
+            )
+            for s, e, b in units
+        )
         block_offset += len(section_blocks)
         groups = _groups(section_blocks)
         for first, last in _pack(counts, [groups[b] for _, _, b in units], config, budget):

@@ -26,7 +26,7 @@ import faiss
 import numpy as np
 
 from .acronyms import abbreviated, find_acronyms
-from .chunking import Chunk, ChunkerConfig, Sentence, chunk_corpus, content_hash, embedding_input
+from .chunking import Chunk, ChunkerConfig, Sentence, chunk_corpus
 from .corpus import Skipped, load_corpus
 from .embedding import Embedder, center
 from .errors import CsobotError
@@ -194,13 +194,9 @@ def _previous_vectors(folder: Path, embedder: Embedder) -> dict[str, np.ndarray]
         check_model(old.manifest, embedder, folder)
     except CsobotError:
         return {}
-    reuse = {c.hash: v for c, v in zip(old.chunks, old.chunk_vectors, strict=False)}
-    reuse.update({_sentence_hash(s): v for s, v in zip(old.sentences, old.sentence_vectors, strict=False)})
+    reuse = {c.hash: v for c, v in zip(old.chunks, old.chunk_vectors, strict=True)}
+    reuse.update({s.hash: v for s, v in zip(old.sentences, old.sentence_vectors, strict=True)})
     return reuse
-
-
-def _sentence_hash(sentence: Sentence) -> str:
-    return content_hash(embedding_input(sentence.section, sentence.text))
 
 
 def _embed(
@@ -252,8 +248,8 @@ def build_index(
         [c.embedding_input for c in chunks], [c.hash for c in chunks], reuse, embedder, progress
     )
     sentence_vectors, embedded_sentences = _embed(
-        [embedding_input(s.section, s.text) for s in sentences],
-        [_sentence_hash(s) for s in sentences],
+        [s.embedding_input for s in sentences],
+        [s.hash for s in sentences],
         reuse,
         embedder,
         progress,

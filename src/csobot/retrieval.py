@@ -133,9 +133,8 @@ class Retriever:
         dense[found[0][keep]] = found_scores[0][keep]
         return dense, lexical
 
-    def rank(self, query: Query, k: int, sentence_scores: np.ndarray | None = None) -> list[Hit]:
-        if sentence_scores is None:
-            sentence_scores = self.sentence_scores(query)
+    def rank(self, query: Query, k: int) -> list[Hit]:
+        sentence_scores = self.sentence_scores(query)
         dense, lexical = self.chunk_scores(query)
         best_sentence = np.maximum.reduceat(sentence_scores[self._members], self._member_starts)
         fused = (DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * lexical + SENTENCE_WEIGHT * best_sentence) / (
