@@ -26,7 +26,7 @@ SENTENCE_WEIGHTS = (0.45, 0.35, 0.2)
 # A sentence joins the best one when it scores at least this fraction of it…
 KEEP_RATIO = 0.4
 MAX_SENTENCES = 4
-SAME_BLOCK_BONUS = 0.1
+SAME_PARAGRAPH_BONUS = 0.1
 MAX_WORDS = 60  # …and the answer, citation markers included, stays this short.
 # The corpus covers a question when some sentence is at least this similar to it (plain cosine of the
 # rewritten question): calibrated on eval/cso-dev.jsonl, where clearly off-topic questions stay below
@@ -57,8 +57,8 @@ class Chatbot:
         stored = retriever.stored
         self.sentence_terms = [set(terms(s.text)) for s in stored.sentences]
         self.quotable = np.array([not META.search(s.text) for s in stored.sentences])
-        blocks = {key: n for n, key in enumerate(dict.fromkeys((s.source, s.block) for s in stored.sentences))}
-        self.block_of = np.array([blocks[(s.source, s.block)] for s in stored.sentences], dtype=np.int64)
+        paragraphs = {key: n for n, key in enumerate(dict.fromkeys((s.source, s.paragraph) for s in stored.sentences))}
+        self.paragraph_of = np.array([paragraphs[(s.source, s.paragraph)] for s in stored.sentences], dtype=np.int64)
         self.coverage = _coverage(stored.sentences)
 
     @classmethod
@@ -105,8 +105,8 @@ class Chatbot:
         )
         best = int(np.argmax(score))
         floor = KEEP_RATIO * score[best]
-        # Sentences of the best one's paragraph or list read on from it: they get a head start.
-        score = score + SAME_BLOCK_BONUS * (self.block_of[candidates] == self.block_of[candidates[best]])
+        # Sentences of the best one's paragraph (or list, lead-in included) read on from it: a head start.
+        score = score + SAME_PARAGRAPH_BONUS * (self.paragraph_of[candidates] == self.paragraph_of[candidates[best]])
         score[best] = np.inf
         chosen: list[int] = []
         words = 0

@@ -43,7 +43,7 @@ class Sentence:
     start: int
     end: int
     text: str
-    block: int  # which paragraph or list item of its document it belongs to
+    paragraph: int  # which paragraph of its document it is in (a list is one, with the line leading into it)
     hash: str  # of `embedding_input`, so an unchanged sentence keeps its vector
 
     @property
@@ -277,12 +277,13 @@ def chunk_document(
             sections[-1][1].append(block)
     titles = [title for title, _ in sections if embedding_input(title, "") != ""]
     title_tokens = dict(zip(titles, count_tokens([embedding_input(t, "") for t in titles]), strict=False))
-    block_offset = 0
+    paragraph_offset = 0
     for title, section_blocks in sections:
         if not section_blocks:
             continue
         budget = config.max_tokens - title_tokens.get(title, 0)
         units, counts = _units(doc, section_blocks, budget, count_tokens, segmenter)
+        groups = _groups(section_blocks)
         base = len(sentences)
         sentences.extend(
             Sentence(
@@ -291,13 +292,12 @@ def chunk_document(
                 s,
                 e,
                 text[s:e],
-                block_offset + b,
+                paragraph_offset + groups[b],
                 content_hash(sentence_embedding_input(title, text[s:e])),
             )
             for s, e, b in units
         )
-        block_offset += len(section_blocks)
-        groups = _groups(section_blocks)
+        paragraph_offset += groups[-1] + 1
         for first, last in _pack(counts, [groups[b] for _, _, b in units], config, budget):
             start, end = units[first][0], units[last - 1][1]
             chunk_text = text[start:end]
