@@ -56,7 +56,8 @@ class Chatbot:
         self.retriever = retriever
         stored = retriever.stored
         self.sentence_terms = [set(terms(s.text)) for s in stored.sentences]
-        self.quotable = np.array([not META.search(s.text) for s in stored.sentences])
+        self.quotable = np.array([not META.search(s.text) for s in stored.sentences], dtype=bool)
+        self.quotable_vectors = stored.sentence_vectors[self.quotable]
         paragraphs = {key: n for n, key in enumerate(dict.fromkeys((s.source, s.paragraph) for s in stored.sentences))}
         self.paragraph_of = np.array([paragraphs[(s.source, s.paragraph)] for s in stored.sentences], dtype=np.int64)
         self.coverage = _coverage(stored.sentences)
@@ -67,7 +68,7 @@ class Chatbot:
 
     def evidence(self, query: Query) -> float:
         """How well the best quotable sentence matches the question, as plain cosine similarity."""
-        scores = self.retriever.stored.sentence_vectors[self.quotable] @ query.embedding
+        scores = self.quotable_vectors @ query.embedding
         return float(scores.max()) if scores.size else 0.0
 
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
@@ -117,7 +118,7 @@ class Chatbot:
             if not chosen or words + _words(stored.sentences[i].text) <= MAX_WORDS:
                 chosen.append(i)
                 words += _words(stored.sentences[i].text)
-        return sorted(chosen, key=lambda i: (stored.sentences[i].source, stored.sentences[i].start))
+        return sorted(chosen)  # the sentence list is in reading order
 
     def compose(self, chosen: list[int], hits: list[Hit], query: str) -> Answer:
         """Markdown quoting the chosen sentences, each followed by the marker of the best chunk holding it.
