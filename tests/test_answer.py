@@ -23,7 +23,8 @@ def quoted_sentences(text: str) -> list[str]:
 def test_salary_answer_is_short_cited_and_quoted_from_the_corpus(bot):
     answer = bot.ask("How much does a CSO earn?")
     assert not answer.abstained
-    assert "$143,541" in answer.text or "$300,000" in answer.text
+    for figure in ("$143,541", "$300,000", "$66,384"):  # average, top and entry pay: the sentences asked for
+        assert figure in answer.text
     assert len(answer.text.split()) <= 80
     assert re.search(r"\[1\]", answer.text) and len(answer.sources) >= 1
     for sentence in quoted_sentences(answer.text):

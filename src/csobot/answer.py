@@ -34,6 +34,12 @@ MAX_WORDS = 60  # …and the answer, citation markers included, stays this short
 ABSTAIN_BELOW = 0.22
 # A follow-up is read on its own when it finds this much evidence alone; else with the previous question.
 FOLLOW_UP_ALONE = 0.45
+# A question asking for a quantity or a date is answered by a sentence that holds a number.
+ASKS_FOR_NUMBER = re.compile(
+    r"\b(how (much|many|long|old|far|often|large|big)|when|what (year|percentage|date)|which year)\b", re.IGNORECASE
+)
+NUMBER = re.compile(r"\d")
+NUMBER_BONUS = 0.15
 # Sentences about the document rather than its subject ("this post will shed more light…").
 META = re.compile(r"\b(this|the) (post|article|page|blog|guide|website)\b", re.IGNORECASE)
 
@@ -58,6 +64,7 @@ class Chatbot:
         self.sentence_terms = [set(terms(s.text)) for s in stored.sentences]
         self.quotable = np.array([not META.search(s.text) for s in stored.sentences], dtype=bool)
         self.quotable_vectors = stored.sentence_vectors[self.quotable]
+        self.has_number = np.array([NUMBER.search(s.text) is not None for s in stored.sentences], dtype=bool)
         paragraphs = {key: n for n, key in enumerate(dict.fromkeys((s.source, s.paragraph) for s in stored.sentences))}
         self.paragraph_of = np.array([paragraphs[(s.source, s.paragraph)] for s in stored.sentences], dtype=np.int64)
         self.coverage = _coverage(stored.sentences)
@@ -80,9 +87,9 @@ class Chatbot:
         if self.evidence(query) < ABSTAIN_BELOW:
             return Answer(self.decline(), [], True, query.text)
         hits = self.retriever.rank(query, CANDIDATE_CHUNKS)
-        return self.compose(self.select(query, hits), hits, query.text)
+        return self.compose(self.select(question, query, hits), hits, query.text)
 
-    def select(self, query: Query, hits: list[Hit]) -> list[int]:
+    def select(self, question: str, query: Query, hits: list[Hit]) -> list[int]:
         """The best sentence of the candidate chunks and those close to it, in reading order."""
         stored = self.retriever.stored
         chunk_score: dict[int, float] = {}  # sentence → score of the best candidate chunk holding it
@@ -104,6 +111,8 @@ class Chatbot:
             + w_lexical * lexical
             + w_chunk * np.fromiter(chunk_score.values(), dtype=np.float64)
         )
+        if ASKS_FOR_NUMBER.search(question):
+            score = score + NUMBER_BONUS * self.has_number[candidates]
         best = int(np.argmax(score))
         floor = KEEP_RATIO * score[best]
         # Sentences of the best one's paragraph (or list, lead-in included) read on from it: a head start.
