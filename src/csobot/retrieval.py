@@ -18,7 +18,7 @@ from .lexical import Speller, terms
 # the chunk's best-matching sentence (a chunk that holds one sentence squarely on the question beats one
 # that is vaguely on topic throughout), over 1+SENTENCE_WEIGHT to stay in [-1, 1]. The weights were
 # chosen on ../shared/bench (README, "Retrieval").
-DENSE_WEIGHT = 0.3
+DENSE_WEIGHT = 0.2
 SENTENCE_WEIGHT = 0.3
 # A word found in at least this share of chunks is the corpus's topic, not a clue to the answer.
 TOPIC_SHARE = 0.7
