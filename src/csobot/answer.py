@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .acronyms import abbreviated
 from .chunking import BULLET, Sentence
 from .embedding import Embedder
 from .lexical import terms
@@ -61,7 +62,8 @@ class Chatbot:
     def __init__(self, retriever: Retriever):
         self.retriever = retriever
         stored = retriever.stored
-        self.sentence_terms = [set(terms(s.text)) for s in stored.sentences]
+        # Matched the way BM25 matches chunks: an acronym and its long form are one term.
+        self.sentence_terms = [set(terms(abbreviated(s.text, stored.acronyms))) for s in stored.sentences]
         self.quotable = np.array([not META.search(s.text) for s in stored.sentences], dtype=bool)
         self.quotable_vectors = stored.sentence_vectors[self.quotable]
         self.has_number = np.array([NUMBER.search(s.text) is not None for s in stored.sentences], dtype=bool)
