@@ -27,7 +27,7 @@ SENTENCE_WEIGHTS = (0.45, 0.35, 0.2)
 # A sentence joins the best one when it scores at least this fraction of it…
 KEEP_RATIO = 0.4
 MAX_SENTENCES = 4
-SAME_PARAGRAPH_BONUS = 0.1
+SAME_PARAGRAPH_BONUS = 0.15
 MAX_WORDS = 60  # …and the answer, citation markers included, stays this short.
 # The corpus covers a question when some sentence is at least this similar to it (plain cosine of the
 # rewritten question): calibrated on eval/cso-dev.jsonl, where clearly off-topic questions stay below
