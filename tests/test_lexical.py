@@ -1,0 +1,30 @@
+import numpy as np
+
+from csobot.lexical import LexicalIndex, Speller, terms
+
+TEXTS = [
+    "The average salary of an officer is high.",
+    "Officers need certifications and a degree.",
+    "Officers travel to conferences.",
+]
+
+
+def test_terms_drop_stop_words_and_stem():
+    assert terms("What are the certifications officers need?") == ["certif", "offic", "need"]
+
+
+def test_scores_are_shares_of_what_the_question_could_match():
+    index = LexicalIndex.build(TEXTS)
+    full = index.scores(terms("average salary"))
+    assert full.argmax() == 0 and 0 < full[0] < 1 and full[1] == full[2] == 0
+    # A question word the corpus lacks lowers every score: the corpus covers less of the question.
+    partial = index.scores(terms("average salary bonus"))
+    assert partial[0] < full[0]
+    assert np.all(index.scores(terms("pizza recipe")) == 0)
+    assert index.is_topic("offic", 0.7) and not index.is_topic("salari", 0.7)
+
+
+def test_speller_corrects_only_words_that_are_neither_in_the_corpus_nor_known():
+    speller = Speller(TEXTS, known={"string", "system"})
+    assert speller.correct("which certifcations and sallary") == "which certifications and salary"
+    assert speller.correct("a string system") == "a string system"
