@@ -68,3 +68,14 @@ def test_corpus_html_is_escaped(tmp_path, embedder):
     build_index(tmp_path / "corpus", tmp_path / "index", model=embedder)
     answer = Chatbot.load(tmp_path / "index", embedder).ask("How much does the widget cost?")
     assert "<script>" not in answer.text and "&lt;script&gt;" in answer.text
+
+
+def test_headings_adverts_and_remarks_about_the_post_are_never_quoted(raw_index, embedder):
+    bot = Chatbot.load(raw_index, embedder)
+    sentences = bot.retriever.stored.sentences
+    assert not any(s.text.startswith("Related Resource") for s in sentences), "a lone title line is a heading"
+    assert not any(s.text == "Key Responsibilities" for s in sentences)
+    remarks = [i for i, s in enumerate(sentences) if "this post" in s.text.lower()]
+    assert len(remarks) == 2 and not bot.quotable[remarks].any()
+    for question in ("What will I learn from this post?", "What does it take to work as a CSO?"):
+        assert "this post" not in bot.ask(question).text.lower()
