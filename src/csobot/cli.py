@@ -79,8 +79,7 @@ def search(question: str, k: int, index: str, model: str | None, as_json: bool) 
         click.echo(json.dumps([asdict(h) for h in hits], indent=2, ensure_ascii=False))
         return
     for rank, hit in enumerate(hits, 1):
-        where = f"{hit.source} § {hit.section}" if hit.section else hit.source
-        click.echo(f"{rank:>2}. score {hit.score:.3f}  {where}")
+        click.echo(f"{rank:>2}. score {hit.score:.3f}  {hit.where}")
         click.echo(textwrap.indent(textwrap.fill(" ".join(hit.text.split()), 96), "    ") + "\n")
 
 
@@ -103,8 +102,7 @@ def ask(question: str, index: str, model: str | None, as_json: bool) -> None:
     if answer.sources:
         click.echo()
     for n, hit in enumerate(answer.sources, 1):
-        where = f"{hit.source} § {hit.section}" if hit.section else hit.source
-        click.echo(f"[{n}] {where} (score {hit.score:.3f})")
+        click.echo(f"[{n}] {hit.where} (score {hit.score:.3f})")
 
 
 @cli.command("eval")

@@ -42,6 +42,11 @@ class Hit:
     dense: float  # cosine similarity of question and chunk, both centred on the corpus
     lexical: float  # BM25 over its ceiling for this question, in [0, 1)
 
+    @property
+    def where(self) -> str:
+        """Where the passage is, for a citation: "file § section"."""
+        return f"{self.source} § {self.section}" if self.section else self.source
+
 
 @dataclass(frozen=True)
 class Query:

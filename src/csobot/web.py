@@ -245,16 +245,12 @@ def _build_summary(changes: dict[str, bytes | None], stats: BuildStats) -> str:
 # --- Formatting ----------------------------------------------------------------------------------------------------
 
 
-def _where(hit: Hit) -> str:
-    return f"{hit.source} § {hit.section}" if hit.section else hit.source
-
-
 def format_answer(answer: Answer) -> str:
     """Chat message: the answer, its citations, and the cited passages in a collapsed <details> block.
     All corpus text put into HTML here is escaped."""
     if answer.abstained or not answer.sources:
         return answer.text
-    citations = " · ".join(f"[{n}] {html.escape(_where(h))}" for n, h in enumerate(answer.sources, 1))
+    citations = " · ".join(f"[{n}] {html.escape(h.where)}" for n, h in enumerate(answer.sources, 1))
     passages = "".join(
         f'<div class="csobot-passage"><p><strong>[{n}] {html.escape(h.source)}</strong>'
         f"{' — ' + html.escape(h.section) if h.section else ''} · score {h.score:.3f}</p>"
@@ -272,7 +268,7 @@ def answer_markdown(answer: Answer) -> str:
     """The /ask result: the answer with its [n] markers and a numbered list of the sources they cite."""
     if answer.abstained or not answer.sources:
         return answer.text
-    sources = "\n".join(f"[{n}] {_where(h)}" for n, h in enumerate(answer.sources, 1))
+    sources = "\n".join(f"[{n}] {h.where}" for n, h in enumerate(answer.sources, 1))
     return f"{answer.text}\n\nSources:\n{sources}"
 
 
