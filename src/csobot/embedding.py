@@ -133,6 +133,11 @@ class Embedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
+def corpus_centroid(chunk_vectors: np.ndarray) -> np.ndarray:
+    """The point chunk vectors are centred on, at build time (FAISS) and at search time alike."""
+    return chunk_vectors.mean(axis=0)
+
+
 def center(vectors: np.ndarray, centroid: np.ndarray) -> np.ndarray:
     """Unit vectors of `vectors - centroid`. Every passage of a one-subject corpus leans the same way;
     measured from the corpus's centroid, similarity reflects what sets a passage apart instead."""

@@ -28,7 +28,7 @@ import numpy as np
 from .acronyms import abbreviated, find_acronyms
 from .chunking import Chunk, ChunkerConfig, Sentence, chunk_corpus
 from .corpus import Skipped, load_corpus
-from .embedding import Embedder, center
+from .embedding import Embedder, center, corpus_centroid
 from .errors import CsobotError
 from .lexical import LexicalIndex
 
@@ -266,7 +266,7 @@ def build_index(
         sentences,
         chunk_vectors,
         sentence_vectors,
-        _dense_index(center(chunk_vectors, chunk_vectors.mean(axis=0)), factory),
+        _dense_index(center(chunk_vectors, corpus_centroid(chunk_vectors)), factory),
         LexicalIndex.build([abbreviated(c.embedding_input, acronyms) for c in chunks]),
         acronyms,
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .acronyms import abbreviated
-from .embedding import Embedder, center
+from .embedding import Embedder, center, corpus_centroid
 from .errors import CsobotError
 from .index import StoredIndex, check_model
 from .lexical import Speller, terms
@@ -68,7 +68,7 @@ class Retriever:
         self.embedder = embedder
         self.folder = folder
         self.speller = Speller([c.text for c in stored.chunks], embedder.known_words())
-        self.centroid = stored.chunk_vectors.mean(axis=0)
+        self.centroid = corpus_centroid(stored.chunk_vectors)
         self.chunk_vectors = center(stored.chunk_vectors, self.centroid)
         self.sentence_vectors = center(stored.sentence_vectors, self.centroid)
         # Each chunk's sentences laid end to end, so one reduceat finds every chunk's best sentence.
