@@ -83,10 +83,12 @@ class Chatbot:
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
         """Answer `question`, reading follow-ups against the chat `history` (Gradio messages format)."""
         query = self.retriever.query(question)
+        evidence = self.evidence(query)
         previous = previous_question(history)
-        if previous and self.evidence(query) < FOLLOW_UP_ALONE:
+        if previous and evidence < FOLLOW_UP_ALONE:
             query = self.retriever.query(f"{question} {previous}")
-        if self.evidence(query) < ABSTAIN_BELOW:
+            evidence = self.evidence(query)
+        if evidence < ABSTAIN_BELOW:
             return Answer(self.decline(), [], True, query.text)
         hits = self.retriever.rank(query, CANDIDATE_CHUNKS)
         return self.compose(self.select(question, query, hits), hits, query.text)
@@ -126,9 +128,10 @@ class Chatbot:
             i = int(candidates[j])
             if chosen and (len(chosen) == MAX_SENTENCES or score[j] < floor):
                 break
-            if not chosen or words + _words(stored.sentences[i].text) <= MAX_WORDS:
+            length = _words(stored.sentences[i].text)
+            if not chosen or words + length <= MAX_WORDS:
                 chosen.append(i)
-                words += _words(stored.sentences[i].text)
+                words += length
         return sorted(chosen)  # the sentence list is in reading order
 
     def compose(self, chosen: list[int], hits: list[Hit], query: str) -> Answer:
