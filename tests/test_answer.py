@@ -1,5 +1,6 @@
 import re
 
+import numpy as np
 import pytest
 
 from csobot.answer import Chatbot
@@ -79,3 +80,57 @@ def test_headings_adverts_and_remarks_about_the_post_are_never_quoted(raw_index,
     assert len(remarks) == 2 and not bot.quotable[remarks].any()
     for question in ("What will I learn from this post?", "What does it take to work as a CSO?"):
         assert "this post" not in bot.ask(question).text.lower()
+
+
+def test_a_question_naming_only_the_topic_is_answered_from_the_opening(bot):
+    opening = [s for s in bot.retriever.stored.sentences if s.paragraph == 0]
+    answer = bot.ask("What is a chief security officer?")
+    assert quoted_sentences(answer.text) == [s.text for s in opening]
+
+
+def test_a_list_lead_in_brings_its_items_in_order(bot):
+    sentences = bot.retriever.stored.sentences
+    lead = next(i for i, s in enumerate(sentences) if s.text.endswith("following responsibilities;"))
+    items = [i for i, s in enumerate(sentences) if s.paragraph == sentences[lead].paragraph and i != lead]
+    assert bot.items_of == {lead: items}
+    answer = bot.ask("What are the responsibilities of a CSO?")
+    lines = answer.text.splitlines()
+    assert lines[0].startswith(sentences[lead].text) and len(lines) >= 3
+    assert [line[2:].split("[")[0] for line in lines[1:]] == [sentences[i].text[2:] for i in items[: len(lines) - 1]]
+
+
+def test_a_consequence_is_quoted_with_its_cause(bot):
+    sentences = bot.retriever.stored.sentences
+    [(effect, cause)] = bot.cause_of.items()
+    assert sentences[effect].text.startswith("As a result") and cause == effect - 1
+    answer = bot.ask("Why do chief security officers get some of the best salaries?")
+    assert sentences[effect].text in answer.text and sentences[cause].text in answer.text
+
+
+def test_word_piece_match_credits_a_word_the_sentence_lacks(bot):
+    """'wages' is in no sentence; the pay sentences still match it better than the rest."""
+    query = bot.retriever.query("wages")
+    sentences = bot.retriever.stored.sentences
+    candidates = np.arange(len(sentences))
+    match = bot.piece_match(query, candidates)
+    best = sentences[int(np.argmax(match))]
+    assert best.section == "Salary", best.text
+    assert not any("wage" in s.text.lower() for s in sentences)
+
+
+def test_a_sentence_too_long_to_quote_whole_is_quoted_in_part(tmp_path, embedder):
+    from csobot.index import build_index
+
+    clauses = [
+        f"the {word} team handles {word} matters for the whole group"
+        for word in ("finance", "legal", "travel", "payroll", "facilities", "catering", "security", "marketing")
+    ]
+    text = "In our company, " + ", ".join(clauses) + "."
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "teams.md").write_text(text, encoding="utf-8")
+    build_index(tmp_path / "corpus", tmp_path / "index", model=embedder)
+    answer = Chatbot.load(tmp_path / "index", embedder).ask("Which team handles catering matters?")
+    assert len(text.split()) > 60 >= len(answer.text.split())
+    assert "catering" in answer.text and "…" in answer.text
+    for part in answer.text.split("[")[0].split("…"):
+        assert part.strip() in text

@@ -46,3 +46,15 @@ def test_encode_gives_unit_vectors_and_counts_word_pieces(embedder):
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     assert embedder.count_tokens(["hello world", "hello"]) == [2, 1]  # no [CLS] or [SEP] counted
     assert embedder.count_tokens([]) == []
+
+
+def test_word_pieces_come_from_the_same_pass_as_the_sentence_vector(embedder):
+    texts = ["How much does a CSO earn?", "Salary, pay and bonuses."]
+    vectors, pieces = embedder.encode_with_pieces(texts)
+    assert np.allclose(vectors, embedder.encode(texts), atol=1e-4)
+    assert len(pieces) == 2 and list(np.diff(pieces.offsets)) == embedder.count_tokens(texts)
+    ids, piece_vectors = pieces.of(1)
+    assert np.allclose(np.linalg.norm(piece_vectors.astype(np.float32), axis=1), 1.0, atol=1e-2)
+    content = embedder.content_pieces()
+    words = embedder.model.tokenizer.convert_ids_to_tokens(ids.tolist())
+    assert {w for w, i in zip(words, ids, strict=True) if content[i]} == {"salary", "pay", "bonuses"}

@@ -2,6 +2,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from csobot.embedding import Embedder, ModelSource
@@ -43,6 +44,20 @@ def test_rebuild_embeds_only_what_changed(tmp_path, embedder):
     grown = build_index(corpus, tmp_path / "index", model=embedder)
     assert grown.embedded == 2  # the new chunk and its one sentence
     assert grown.reused == again.chunks + again.sentences
+
+
+def test_word_pieces_are_stored_and_reused_with_their_sentences(tmp_path, embedder):
+    corpus = small_corpus(tmp_path / "corpus")
+    build_index(corpus, tmp_path / "index", model=embedder)
+    (corpus / "c.md").write_text("Charlie adds one new sentence.", encoding="utf-8")
+    build_index(corpus, tmp_path / "index", model=embedder)
+    stored = StoredIndex.load(tmp_path / "index")
+    pieces = stored.sentence_pieces
+    assert len(pieces) == len(stored.sentences) and pieces.vectors.dtype == np.float16
+    texts = [s.embedding_input for s in stored.sentences]
+    _, fresh = embedder.encode_with_pieces(texts)
+    assert np.array_equal(pieces.ids, fresh.ids) and np.array_equal(pieces.offsets, fresh.offsets)
+    assert np.allclose(pieces.vectors.astype(np.float32), fresh.vectors.astype(np.float32), atol=1e-2)
 
 
 def test_failed_build_leaves_previous_index_loadable(tmp_path, embedder, monkeypatch):

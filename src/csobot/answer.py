@@ -15,20 +15,22 @@ import numpy as np
 
 from .acronyms import abbreviated
 from .chunking import BULLET, Sentence
-from .embedding import Embedder
+from .embedding import Embedder, Pieces
 from .lexical import terms
 from .retrieval import Hit, Query, Retriever
 
 # Chunks whose sentences compete to answer.
 CANDIDATE_CHUNKS = 6
-# Sentence score = weights · (cosine with the question, share of the question's term weight it holds,
-# fused score of its best chunk). Chosen on eval/cso-dev.jsonl and ../shared/bench (README, "Answers").
-SENTENCE_WEIGHTS = (0.45, 0.35, 0.2)
+# Sentence score = Σ weight · signal: its cosine with the question (centred on the corpus, as retrieval
+# compares them), word-piece match (see `piece_match`), share of the question's BM25 term weight it
+# holds, and the fused score of its best chunk. Chosen on eval/cso-dev.jsonl and ../shared/bench
+# (README, "Answers").
+SENTENCE_WEIGHTS = {"dense": 0.55, "pieces": 0.8, "terms": 0.2, "section": 0.2, "chunk": 0.45}
 # A sentence joins the best one when it scores at least this fraction of it…
 KEEP_RATIO = 0.4
 MAX_SENTENCES = 4
 SAME_PARAGRAPH_BONUS = 0.15
-MAX_WORDS = 60  # …and the answer, citation markers included, stays this short.
+MAX_WORDS = 60  # …and the answer stays this short. A sentence longer than this alone is quoted in part.
 # The corpus covers a question when some sentence is at least this similar to it (plain cosine of the
 # rewritten question): calibrated on eval/cso-dev.jsonl, where clearly off-topic questions stay below
 # 0.19 and covered ones start at 0.25 (README, "Abstention").
@@ -41,6 +43,10 @@ ASKS_FOR_NUMBER = re.compile(
 )
 NUMBER = re.compile(r"\d")
 NUMBER_BONUS = 0.15
+# A sentence opening like this states a consequence of the one before it, which it needs to make sense.
+CONSEQUENCE = re.compile(
+    r"(as a result|therefore|thus|hence|consequently|for this reason|that is why|this is why)\b", re.IGNORECASE
+)
 # Sentences about the document rather than its subject ("this post will shed more light…").
 META = re.compile(r"\b(this|the) (post|article|page|blog|guide|website)\b", re.IGNORECASE)
 
@@ -69,7 +75,15 @@ class Chatbot:
         self.has_number = np.array([NUMBER.search(s.text) is not None for s in stored.sentences], dtype=bool)
         paragraphs = {key: n for n, key in enumerate(dict.fromkeys((s.source, s.paragraph) for s in stored.sentences))}
         self.paragraph_of = np.array([paragraphs[(s.source, s.paragraph)] for s in stored.sentences], dtype=np.int64)
+        self.section_terms = [set(terms(abbreviated(s.section, stored.acronyms))) for s in stored.sentences]
+        first_paragraph = {}
+        for s in stored.sentences:
+            first_paragraph.setdefault(s.source, s.paragraph)
+        self.is_lead = np.array([first_paragraph[s.source] == s.paragraph for s in stored.sentences], dtype=bool)
+        self.items_of, self.cause_of = _links(stored.sentences, self.quotable)
         self.coverage = _coverage(stored.sentences)
+        self.content_pieces = retriever.embedder.content_pieces()
+        self.piece_idf = _piece_idf(stored.sentence_pieces, len(self.content_pieces))
 
     @classmethod
     def load(cls, index: str | Path = "index", embedder: Embedder | None = None) -> Chatbot:
@@ -91,7 +105,7 @@ class Chatbot:
         if evidence < ABSTAIN_BELOW:
             return Answer(self.decline(), [], True, query.text)
         hits = self.retriever.rank(query, CANDIDATE_CHUNKS)
-        return self.compose(self.select(question, query, hits), hits, query.text)
+        return self.compose(self.select(question, query, hits), hits, query)
 
     def select(self, question: str, query: Query, hits: list[Hit]) -> list[int]:
         """The best sentence of the candidate chunks and those close to it, in reading order."""
@@ -104,16 +118,17 @@ class Chatbot:
         if not chunk_score:
             return []
         candidates = np.fromiter(chunk_score, dtype=np.int64)
+        if query.about_topic and self.is_lead[candidates].any():
+            # "What is a CSO?" names only what every passage is about: the documents' openings say what it is.
+            candidates = candidates[self.is_lead[candidates]]
         weights = {t: stored.lexical.idf_of(t) for t in set(query.terms)}
-        total = sum(weights.values()) or 1.0
-        lexical = np.array(
-            [sum(w for t, w in weights.items() if t in self.sentence_terms[i]) / total for i in candidates]
-        )
-        w_dense, w_lexical, w_chunk = SENTENCE_WEIGHTS
+        w = SENTENCE_WEIGHTS
         score = (
-            w_dense * (stored.sentence_vectors[candidates] @ query.embedding)
-            + w_lexical * lexical
-            + w_chunk * np.fromiter(chunk_score.values(), dtype=np.float64)
+            w["dense"] * self.retriever.sentence_scores(query)[candidates]
+            + w["pieces"] * self.piece_match(query, candidates)
+            + w["terms"] * _term_share(weights, [self.sentence_terms[i] for i in candidates])
+            + w["section"] * _term_share(weights, [self.section_terms[i] for i in candidates])
+            + w["chunk"] * np.array([chunk_score[i] for i in candidates])
         )
         if ASKS_FOR_NUMBER.search(question):
             score = score + NUMBER_BONUS * self.has_number[candidates]
@@ -122,22 +137,48 @@ class Chatbot:
         # Sentences of the best one's paragraph (or list, lead-in included) read on from it: a head start.
         score = score + SAME_PARAGRAPH_BONUS * (self.paragraph_of[candidates] == self.paragraph_of[candidates[best]])
         score[best] = np.inf
+        # A list's lead-in is answered by its items, in order, as many as fit.
+        items = self.items_of.get(int(candidates[best]), [])
+        position = {int(i): j for j, i in enumerate(candidates)}
+        for n, item in enumerate(items):
+            if item in position:
+                score[position[item]] = np.finfo(np.float64).max / 2 - n
         chosen: list[int] = []
         words = 0
         for j in np.argsort(-score, kind="stable"):
-            i = int(candidates[j])
             if chosen and (len(chosen) == MAX_SENTENCES or score[j] < floor):
                 break
-            length = _words(stored.sentences[i].text)
+            # "As a result, …" is quoted with the sentence it follows from.
+            unit = [i for i in (self.cause_of.get(int(candidates[j])), int(candidates[j])) if i is not None]
+            unit = [i for i in unit if i not in chosen]
+            length = sum(min(_words(stored.sentences[i].text), MAX_WORDS) for i in unit)
             if not chosen or words + length <= MAX_WORDS:
-                chosen.append(i)
+                chosen += unit
                 words += length
         return sorted(chosen)  # the sentence list is in reading order
 
-    def compose(self, chosen: list[int], hits: list[Hit], query: str) -> Answer:
+    def piece_match(self, query: Query, candidates: np.ndarray) -> np.ndarray:
+        """Soft word overlap of each candidate sentence with the question: for every content word piece
+        of the question, its best cosine with any piece of the sentence, both read in context, averaged
+        with IDF weights. It credits "salary" for "pay" where terms need the same stem, and unlike one
+        vector per sentence it cannot be carried by the words every sentence shares."""
+        ids, vectors = query.pieces.of(0)
+        content = self.content_pieces[ids]
+        pieces = self.retriever.stored.sentence_pieces
+        starts, ends = pieces.offsets[candidates], pieces.offsets[candidates + 1]
+        if not content.any() or not (ends > starts).all():
+            return np.zeros(len(candidates))
+        weights = self.piece_idf[ids[content]]
+        rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
+        similarity = vectors[content].astype(np.float32) @ pieces.vectors[rows].astype(np.float32).T
+        best = np.maximum.reduceat(similarity, np.cumsum(ends - starts) - (ends - starts), axis=1)
+        return weights @ best / weights.sum()
+
+    def compose(self, chosen: list[int], hits: list[Hit], query: Query) -> Answer:
         """Markdown quoting the chosen sentences, each followed by the marker of the best chunk holding it.
         Prose runs on in one paragraph; list items keep a line each, as Markdown list items."""
         stored = self.retriever.stored
+        weights = {t: stored.lexical.idf_of(t) for t in query.terms}
         sources: list[Hit] = []
         lines: list[str] = []
         previous_was_item = False
@@ -149,20 +190,47 @@ class Chatbot:
             if hit not in sources:
                 sources.append(hit)
             bullet = BULLET.match(sentence.text)
-            text = _markdown_safe(sentence.text[bullet.end() :] if bullet else sentence.text)
-            quoted = f"{'- ' if bullet else ''}{text} [{sources.index(hit) + 1}]"
+            text = _excerpt(sentence.text[bullet.end() :] if bullet else sentence.text, weights, MAX_WORDS)
+            # The marker sticks to the sentence's last word, as in Wikipedia: it is not a word.
+            quoted = f"{'- ' if bullet else ''}{_markdown_safe(text)}[{sources.index(hit) + 1}]"
             if lines and not bullet and not previous_was_item:
                 lines[-1] += " " + quoted
             else:
                 lines.append(quoted)
             previous_was_item = bullet is not None
-        return Answer("\n".join(lines), sources, False, query)
+        return Answer("\n".join(lines), sources, False, query.text)
 
     def decline(self) -> str:
         covered = ", ".join(self.coverage)
         return (
             f"The documents don't cover that. They cover: {covered}." if covered else "The documents don't cover that."
         )
+
+
+def _links(sentences: list[Sentence], quotable: np.ndarray) -> tuple[dict[int, list[int]], dict[int, int]]:
+    """Sentences that cannot stand alone: a list's lead-in → its items; a sentence opening with a
+    consequence ("As a result, …") → the one before it."""
+    items_of: dict[int, list[int]] = {}
+    cause_of: dict[int, int] = {}
+    for i, sentence in enumerate(sentences):
+        previous = sentences[i - 1] if i else None
+        if previous is None or (previous.source, previous.paragraph) != (sentence.source, sentence.paragraph):
+            continue
+        if BULLET.match(sentence.text) and quotable[i]:
+            lead = i - 1  # a list and its lead-in are one paragraph
+            while lead > 0 and BULLET.match(sentences[lead].text):
+                lead -= 1
+            if (sentences[lead].source, sentences[lead].paragraph) == (sentence.source, sentence.paragraph):
+                items_of.setdefault(lead, []).append(i)
+        elif CONSEQUENCE.match(sentence.text) and quotable[i - 1]:
+            cause_of[i] = i - 1
+    return items_of, cause_of
+
+
+def _term_share(weights: dict[str, float], held: list[set[str]]) -> np.ndarray:
+    """For each set of terms, the share of the question's term weight it holds."""
+    total = sum(weights.values()) or 1.0
+    return np.array([sum(w for t, w in weights.items() if t in terms_) / total for terms_ in held])
 
 
 def _coverage(sentences: list[Sentence]) -> list[str]:
@@ -173,9 +241,43 @@ def _coverage(sentences: list[Sentence]) -> list[str]:
     return list(dict.fromkeys(Path(s.source).stem.replace("_", " ") for s in sentences))
 
 
+def _piece_idf(pieces: Pieces, vocabulary: int) -> np.ndarray:
+    """IDF of every word piece over the sentences (BM25's formula): rare pieces say more."""
+    owner = np.repeat(np.arange(len(pieces)), np.diff(pieces.offsets))
+    pairs = np.unique(owner * vocabulary + pieces.ids.astype(np.int64))
+    df = np.bincount(pairs % vocabulary, minlength=vocabulary)
+    return np.log1p((len(pieces) - df + 0.5) / (df + 0.5))
+
+
 def _words(text: str) -> int:
-    """Words a sentence takes in an answer: its own and its citation marker."""
-    return len(text.split()) + 1
+    return len(text.split())
+
+
+# Where a long sentence may be cut: after a comma, semicolon or colon, before a dash or parenthesis.
+CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s+|\s+(?=[(–—])")
+
+
+def _excerpt(text: str, weights: dict[str, float], limit: int) -> str:
+    """`text` when it has at most `limit` words, else its run of whole clauses within the limit that
+    holds the most question-term weight, marked with "…" where text was left out."""
+    if _words(text) <= limit:
+        return text
+    clauses = [c for c in CLAUSE_BREAK.split(text) if c]
+    lengths = [_words(c) for c in clauses]
+    best, best_weight = None, -1.0
+    for first in range(len(clauses)):
+        last, words = first, 0
+        while last < len(clauses) and words + lengths[last] <= limit - 2:  # room for two "…"
+            words += lengths[last]
+            last += 1
+        held = set(terms(" ".join(clauses[first:last])))
+        weight = sum(w for t, w in weights.items() if t in held)
+        if last > first and weight > best_weight:
+            best, best_weight = (first, last), weight
+    if best is None:  # not one clause fits: the sentence's first words
+        return " ".join(text.split()[: limit - 1]) + " …"
+    first, last = best
+    return ("… " if first else "") + " ".join(clauses[first:last]) + (" …" if last < len(clauses) else "")
 
 
 def _markdown_safe(text: str) -> str:

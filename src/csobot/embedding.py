@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import CsobotError
+from .lexical import STOPWORDS
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -77,6 +78,33 @@ def resolve_model(name: str | None = None) -> ModelSource:
     return ModelSource(name, name, None)
 
 
+@dataclass(frozen=True)
+class Pieces:
+    """The word pieces of several texts as the model read them, in context, laid end to end:
+    text i owns rows offsets[i]:offsets[i+1]. Special tokens ([CLS], [SEP]) are left out."""
+
+    ids: np.ndarray  # int32 vocabulary ids
+    vectors: np.ndarray  # float16 unit vectors, one row per piece: half the size, cosines to ~1e-3
+    offsets: np.ndarray  # int64, len(texts) + 1
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def of(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        start, end = self.offsets[i], self.offsets[i + 1]
+        return self.ids[start:end], self.vectors[start:end]
+
+    @classmethod
+    def join(cls, parts: list[tuple[np.ndarray, np.ndarray]], dimension: int) -> Pieces:
+        """Pieces from (ids, vectors) per text."""
+        lengths = [len(ids) for ids, _ in parts]
+        return cls(
+            np.concatenate([ids for ids, _ in parts] or [np.zeros(0)]).astype(np.int32),
+            np.concatenate([v for _, v in parts] or [np.zeros((0, dimension))]).astype(np.float16),
+            np.cumsum([0, *lengths], dtype=np.int64),
+        )
+
+
 class Embedder:
     """A loaded sentence-transformers model with the operations the pipeline needs."""
 
@@ -132,14 +160,45 @@ class Embedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def encode_with_pieces(self, texts: list[str], progress: bool = False) -> tuple[np.ndarray, Pieces]:
+        """What `encode` gives, and the vectors of each text's word pieces, from the same forward pass."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), Pieces.join([], self.dimension)
+        outputs = self.model.encode(
+            texts,
+            batch_size=BATCH_SIZE,
+            output_value=None,
+            show_progress_bar=progress and len(texts) > PROGRESS_MIN_BATCHES * BATCH_SIZE,
+        )
+        special = self.model.tokenizer.all_special_ids
+        vectors, parts = [], []
+        for out in outputs:
+            vectors.append(out["sentence_embedding"].float().numpy())
+            ids = out["input_ids"].numpy()
+            keep = out["attention_mask"].numpy().astype(bool) & ~np.isin(ids, special)
+            parts.append((ids[keep], _unit(out["token_embeddings"].float().numpy()[keep])))
+        return _unit(np.stack(vectors)), Pieces.join(parts, self.dimension)
+
+    def content_pieces(self) -> np.ndarray:
+        """Per vocabulary id, whether the piece carries content: not punctuation, not a stop word."""
+        vocabulary = self.model.tokenizer.get_vocab()
+        content = np.zeros(max(vocabulary.values()) + 1, dtype=bool)
+        for piece, i in vocabulary.items():
+            word = piece.lstrip("▁Ġ")
+            content[i] = word.removeprefix("##").isalnum() and (word.startswith("##") or word.lower() not in STOPWORDS)
+        return content
+
 
 def corpus_centroid(chunk_vectors: np.ndarray) -> np.ndarray:
     """The point chunk vectors are centred on, at build time (FAISS) and at search time alike."""
     return chunk_vectors.mean(axis=0)
 
 
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    return (vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)).astype(np.float32)
+
+
 def center(vectors: np.ndarray, centroid: np.ndarray) -> np.ndarray:
     """Unit vectors of `vectors - centroid`. Every passage of a one-subject corpus leans the same way;
     measured from the corpus's centroid, similarity reflects what sets a passage apart instead."""
-    shifted = vectors - centroid
-    return (shifted / np.maximum(np.linalg.norm(shifted, axis=-1, keepdims=True), 1e-12)).astype(np.float32)
+    return _unit(vectors - centroid)

@@ -1,10 +1,13 @@
 """Index stage: chunk, embed and store a corpus in a folder, atomically and incrementally.
 
-The folder holds (format 1):
+The folder holds (format 2):
 - `manifest.json`: format version, model id, weights hash and dimension, chunker settings,
   FAISS factory string, per-file content hashes, counts and build time;
 - `chunks.jsonl` and `sentences.jsonl`: one JSON object per chunk / sentence, in vector order;
 - `chunk_vectors.npy` and `sentence_vectors.npy`: float32 unit vectors, row i for line i;
+- `sentence_pieces.npz`: every sentence's word pieces as the model read them (`embedding.Pieces`):
+  `ids` (int32), `vectors` (float16 unit vectors) and `offsets` (int64; sentence i owns rows
+  offsets[i]:offsets[i+1]);
 - `chunks.faiss`: the FAISS index over the chunk vectors, centred on their mean (inner product = cosine);
 - `bm25/`: the bm25s index over the same chunks (long forms of acronyms replaced by the acronym);
 - `acronyms.json`: the acronyms the corpus defines, {acronym: long form}.
@@ -28,11 +31,11 @@ import numpy as np
 from .acronyms import abbreviated, find_acronyms
 from .chunking import Chunk, ChunkerConfig, Sentence, chunk_corpus
 from .corpus import Skipped, load_corpus
-from .embedding import Embedder, center, corpus_centroid
+from .embedding import Embedder, Pieces, center, corpus_centroid
 from .errors import CsobotError
 from .lexical import LexicalIndex
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 DEFAULT_FACTORY = "Flat"
 MANIFEST = "manifest.json"
 
@@ -63,6 +66,7 @@ class StoredIndex:
     sentences: list[Sentence]
     chunk_vectors: np.ndarray
     sentence_vectors: np.ndarray
+    sentence_pieces: Pieces
     dense: faiss.Index
     lexical: LexicalIndex
     acronyms: dict[str, str]
@@ -85,6 +89,7 @@ class StoredIndex:
                 sentences,
                 np.load(folder / "chunk_vectors.npy", allow_pickle=False),
                 np.load(folder / "sentence_vectors.npy", allow_pickle=False),
+                _load_pieces(folder / "sentence_pieces.npz"),
                 faiss.read_index(str(folder / "chunks.faiss")),
                 LexicalIndex.load(folder / "bm25"),
                 json.loads((folder / "acronyms.json").read_text(encoding="utf-8")),
@@ -97,6 +102,8 @@ class StoredIndex:
         _write_lines(folder / "sentences.jsonl", (asdict(s) for s in self.sentences))
         np.save(folder / "chunk_vectors.npy", self.chunk_vectors, allow_pickle=False)
         np.save(folder / "sentence_vectors.npy", self.sentence_vectors, allow_pickle=False)
+        pieces = self.sentence_pieces
+        np.savez(folder / "sentence_pieces.npz", ids=pieces.ids, vectors=pieces.vectors, offsets=pieces.offsets)
         faiss.write_index(self.dense, str(folder / "chunks.faiss"))
         self.lexical.save(folder / "bm25")
         (folder / "acronyms.json").write_text(json.dumps(self.acronyms, indent=2) + "\n", encoding="utf-8")
@@ -136,6 +143,11 @@ def _write_lines(path: Path, rows) -> None:
     with path.open("w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _load_pieces(path: Path) -> Pieces:
+    with np.load(path, allow_pickle=False) as arrays:
+        return Pieces(arrays["ids"], arrays["vectors"], arrays["offsets"])
 
 
 def _chunk_from_json(line: str) -> Chunk:
@@ -187,30 +199,56 @@ def stale_reason(
     return None
 
 
-def _previous_vectors(folder: Path, embedder: Embedder) -> dict[str, np.ndarray]:
-    """Vectors of the index being replaced, by content hash, when the same model made them."""
+@dataclass(frozen=True)
+class _Reusable:
+    """What the index being replaced computed, by content hash, when the same model made it."""
+
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    pieces: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+
+
+def _reusable(folder: Path, embedder: Embedder) -> _Reusable:
     try:
         old = StoredIndex.load(folder)
         check_model(old.manifest, embedder, folder)
     except CsobotError:
-        return {}
-    reuse = {c.hash: v for c, v in zip(old.chunks, old.chunk_vectors, strict=True)}
-    reuse.update({s.hash: v for s, v in zip(old.sentences, old.sentence_vectors, strict=True)})
-    return reuse
+        return _Reusable()
+    vectors = {c.hash: v for c, v in zip(old.chunks, old.chunk_vectors, strict=True)}
+    vectors.update({s.hash: v for s, v in zip(old.sentences, old.sentence_vectors, strict=True)})
+    pieces = {s.hash: old.sentence_pieces.of(i) for i, s in enumerate(old.sentences)}
+    return _Reusable(vectors, pieces)
 
 
-def _embed(
-    texts: list[str], hashes: list[str], reuse: dict[str, np.ndarray], embedder: Embedder, progress: bool
-) -> tuple[np.ndarray, int]:
-    """Vectors for `texts`, computing only those whose hash is not in `reuse`."""
-    vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
-    missing = [i for i, h in enumerate(hashes) if h not in reuse]
-    for i, h in enumerate(hashes):
-        if h in reuse:
-            vectors[i] = reuse[h]
+def _embed_chunks(chunks: list[Chunk], reuse: _Reusable, embedder: Embedder, progress: bool) -> tuple[np.ndarray, int]:
+    """Chunk vectors, computing only those whose hash the old index lacks."""
+    vectors = np.zeros((len(chunks), embedder.dimension), dtype=np.float32)
+    missing = [i for i, c in enumerate(chunks) if c.hash not in reuse.vectors]
+    for i, c in enumerate(chunks):
+        if c.hash in reuse.vectors:
+            vectors[i] = reuse.vectors[c.hash]
     if missing:
-        vectors[missing] = embedder.encode([texts[i] for i in missing], progress=progress)
+        vectors[missing] = embedder.encode([chunks[i].embedding_input for i in missing], progress=progress)
     return vectors, len(missing)
+
+
+def _embed_sentences(
+    sentences: list[Sentence], reuse: _Reusable, embedder: Embedder, progress: bool
+) -> tuple[np.ndarray, Pieces, int]:
+    """Sentence vectors and word-piece vectors, computing only those whose hash the old index lacks."""
+    vectors = np.zeros((len(sentences), embedder.dimension), dtype=np.float32)
+    parts: list[tuple[np.ndarray, np.ndarray]] = [(np.zeros(0), np.zeros((0, embedder.dimension)))] * len(sentences)
+    missing = [i for i, s in enumerate(sentences) if s.hash not in reuse.vectors or s.hash not in reuse.pieces]
+    for i, s in enumerate(sentences):
+        if s.hash in reuse.vectors and s.hash in reuse.pieces:
+            vectors[i], parts[i] = reuse.vectors[s.hash], reuse.pieces[s.hash]
+    if missing:
+        new_vectors, new_pieces = embedder.encode_with_pieces(
+            [sentences[i].embedding_input for i in missing], progress=progress
+        )
+        vectors[missing] = new_vectors
+        for n, i in enumerate(missing):
+            parts[i] = new_pieces.of(n)
+    return vectors, Pieces.join(parts, embedder.dimension), len(missing)
 
 
 def _dense_index(vectors: np.ndarray, factory: str) -> faiss.Index:
@@ -243,17 +281,9 @@ def build_index(
     sentences, chunks = chunk_corpus(documents, config, embedder.count_tokens)
     acronyms = find_acronyms(d.text for d in documents)
     target = Path(index)
-    reuse = _previous_vectors(target, embedder)
-    chunk_vectors, embedded_chunks = _embed(
-        [c.embedding_input for c in chunks], [c.hash for c in chunks], reuse, embedder, progress
-    )
-    sentence_vectors, embedded_sentences = _embed(
-        [s.embedding_input for s in sentences],
-        [s.hash for s in sentences],
-        reuse,
-        embedder,
-        progress,
-    )
+    reuse = _reusable(target, embedder)
+    chunk_vectors, embedded_chunks = _embed_chunks(chunks, reuse, embedder, progress)
+    sentence_vectors, sentence_pieces, embedded_sentences = _embed_sentences(sentences, reuse, embedder, progress)
     stored = StoredIndex(
         _manifest(
             embedder,
@@ -266,6 +296,7 @@ def build_index(
         sentences,
         chunk_vectors,
         sentence_vectors,
+        sentence_pieces,
         _dense_index(center(chunk_vectors, corpus_centroid(chunk_vectors)), factory),
         LexicalIndex.build([abbreviated(c.embedding_input, acronyms) for c in chunks]),
         acronyms,

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .acronyms import abbreviated
-from .embedding import Embedder, center, corpus_centroid
+from .embedding import Embedder, Pieces, center, corpus_centroid
 from .errors import CsobotError
 from .index import StoredIndex, check_model
 from .lexical import Speller, terms
@@ -56,6 +56,7 @@ class Query:
     terms: list[str]
     vector: np.ndarray  # what ranking compares: centred on the corpus, unless about_topic
     embedding: np.ndarray  # as the model gives it, for judging whether the corpus covers the question
+    pieces: Pieces  # its word pieces in context, for matching sentences word by word
     # The question names nothing but the corpus's topic ("What is a CSO?"): centring would erase
     # all it asks, so it is compared with the vectors as they are.
     about_topic: bool = False
@@ -110,11 +111,11 @@ class Retriever:
                 kept.append(word)
                 kept_terms += word_terms
         if not kept_terms:
-            embedding = self.embedder.encode([question])[0]
-            return Query(question, all_terms, embedding, embedding, about_topic=True)
+            embedding, pieces = self.embedder.encode_with_pieces([question])
+            return Query(question, all_terms, embedding[0], embedding[0], pieces, about_topic=True)
         text = " ".join(kept)
-        embedding = self.embedder.encode([text])
-        return Query(text, kept_terms, center(embedding, self.centroid)[0], embedding[0])
+        embedding, pieces = self.embedder.encode_with_pieces([text])
+        return Query(text, kept_terms, center(embedding, self.centroid)[0], embedding[0], pieces)
 
     def sentence_scores(self, query: Query) -> np.ndarray:
         """Cosine similarity of the question with every sentence of the index."""
