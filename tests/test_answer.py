@@ -2,8 +2,10 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from csobot.answer import Chatbot
+from csobot.answer import Chatbot, _excerpt
 
 from .conftest import CORPUS
 
@@ -134,3 +136,16 @@ def test_a_sentence_too_long_to_quote_whole_is_quoted_in_part(tmp_path, embedder
     assert "catering" in answer.text and "…" in answer.text
     for part in answer.text.split("[")[0].split("…"):
         assert part.strip() in text
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    clauses=st.lists(st.text(alphabet="abcdefgh ", min_size=1, max_size=40), min_size=1, max_size=12),
+    limit=st.integers(min_value=3, max_value=60),
+)
+def test_an_excerpt_fits_its_limit_and_quotes_the_text(clauses, limit):
+    text = ", ".join(clauses)
+    excerpt = _excerpt(text, {"abc": 1.0}, limit)
+    assert len(excerpt.split()) <= max(limit, 1)
+    for part in excerpt.split("…"):
+        assert " ".join(part.split()) in " ".join(text.split())

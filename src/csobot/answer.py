@@ -30,7 +30,8 @@ SENTENCE_WEIGHTS = {"dense": 0.55, "pieces": 0.8, "terms": 0.2, "section": 0.2, 
 KEEP_RATIO = 0.4
 MAX_SENTENCES = 4
 SAME_PARAGRAPH_BONUS = 0.15
-MAX_WORDS = 60  # …and the answer stays this short. A sentence longer than this alone is quoted in part.
+MAX_WORDS = 60  # …and the answer stays this short: a sentence that does not fit is quoted in part,
+MIN_PART_WORDS = 10  # when at least this many words are left for it.
 # The corpus covers a question when some sentence is at least this similar to it (plain cosine of the
 # rewritten question): calibrated on eval/cso-dev.jsonl, where clearly off-topic questions stay below
 # 0.19 and covered ones start at 0.25 (README, "Abstention").
@@ -41,7 +42,11 @@ FOLLOW_UP_ALONE = 0.45
 ASKS_FOR_NUMBER = re.compile(
     r"\b(how (much|many|long|old|far|often|large|big)|when|what (year|percentage|date)|which year)\b", re.IGNORECASE
 )
-NUMBER = re.compile(r"\d")
+NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?|"
+    r"thousands?|millions?|billions?|dozens?|half)\b",
+    re.IGNORECASE,
+)
 NUMBER_BONUS = 0.15
 # A sentence opening like this states a consequence of the one before it, which it needs to make sense.
 CONSEQUENCE = re.compile(
@@ -107,8 +112,9 @@ class Chatbot:
         hits = self.retriever.rank(query, CANDIDATE_CHUNKS)
         return self.compose(self.select(question, query, hits), hits, query)
 
-    def select(self, question: str, query: Query, hits: list[Hit]) -> list[int]:
-        """The best sentence of the candidate chunks and those close to it, in reading order."""
+    def select(self, question: str, query: Query, hits: list[Hit]) -> dict[int, int]:
+        """The best sentence of the candidate chunks and those close to it, in reading order, each with
+        the words it may take: all of them, or for the last one that does not fit, the room that is left."""
         stored = self.retriever.stored
         chunk_score: dict[int, float] = {}  # sentence → score of the best candidate chunk holding it
         for hit in hits:
@@ -116,7 +122,7 @@ class Chatbot:
                 if self.quotable[i]:
                     chunk_score[i] = max(chunk_score.get(i, -1.0), hit.score)
         if not chunk_score:
-            return []
+            return {}
         candidates = np.fromiter(chunk_score, dtype=np.int64)
         if query.about_topic and self.is_lead[candidates].any():
             # "What is a CSO?" names only what every passage is about: the documents' openings say what it is.
@@ -143,19 +149,21 @@ class Chatbot:
         for n, item in enumerate(items):
             if item in position:
                 score[position[item]] = np.finfo(np.float64).max / 2 - n
-        chosen: list[int] = []
+        chosen: dict[int, int] = {}
         words = 0
         for j in np.argsort(-score, kind="stable"):
-            if chosen and (len(chosen) == MAX_SENTENCES or score[j] < floor):
+            if chosen and (len(chosen) >= MAX_SENTENCES or score[j] < floor or words == MAX_WORDS):
                 break
             # "As a result, …" is quoted with the sentence it follows from.
             unit = [i for i in (self.cause_of.get(int(candidates[j])), int(candidates[j])) if i is not None]
-            unit = [i for i in unit if i not in chosen]
-            length = sum(min(_words(stored.sentences[i].text), MAX_WORDS) for i in unit)
-            if not chosen or words + length <= MAX_WORDS:
-                chosen += unit
-                words += length
-        return sorted(chosen)  # the sentence list is in reading order
+            lengths = {i: _words(stored.sentences[i].text) for i in unit if i not in chosen}
+            if not chosen or words + sum(lengths.values()) <= MAX_WORDS:
+                chosen |= {i: min(n, MAX_WORDS) for i, n in lengths.items()}
+                words += sum(min(n, MAX_WORDS) for n in lengths.values())
+            elif len(lengths) == 1 and MAX_WORDS - words >= MIN_PART_WORDS:
+                chosen |= {i: MAX_WORDS - words for i in lengths}
+                words = MAX_WORDS
+        return dict(sorted(chosen.items()))  # in reading order
 
     def piece_match(self, query: Query, candidates: np.ndarray) -> np.ndarray:
         """Soft word overlap of each candidate sentence with the question: for every content word piece
@@ -174,7 +182,7 @@ class Chatbot:
         best = np.maximum.reduceat(similarity, np.cumsum(ends - starts) - (ends - starts), axis=1)
         return weights @ best / weights.sum()
 
-    def compose(self, chosen: list[int], hits: list[Hit], query: Query) -> Answer:
+    def compose(self, chosen: dict[int, int], hits: list[Hit], query: Query) -> Answer:
         """Markdown quoting the chosen sentences, each followed by the marker of the best chunk holding it.
         Prose runs on in one paragraph; list items keep a line each, as Markdown list items."""
         stored = self.retriever.stored
@@ -182,7 +190,7 @@ class Chatbot:
         sources: list[Hit] = []
         lines: list[str] = []
         previous_was_item = False
-        for i in chosen:
+        for i, allowed in chosen.items():
             sentence = stored.sentences[i]
             hit = next(
                 h for h in hits if stored.chunks[h.chunk].sentences[0] <= i < stored.chunks[h.chunk].sentences[1]
@@ -190,7 +198,10 @@ class Chatbot:
             if hit not in sources:
                 sources.append(hit)
             bullet = BULLET.match(sentence.text)
-            text = _excerpt(sentence.text[bullet.end() :] if bullet else sentence.text, weights, MAX_WORDS)
+            if bullet:  # "- " takes the bullet's place, and its word
+                text = _excerpt(sentence.text[bullet.end() :], weights, allowed - 1)
+            else:
+                text = _excerpt(sentence.text, weights, allowed)
             # The marker sticks to the sentence's last word, as in Wikipedia: it is not a word.
             quoted = f"{'- ' if bullet else ''}{_markdown_safe(text)}[{sources.index(hit) + 1}]"
             if lines and not bullet and not previous_was_item:
