@@ -28,7 +28,7 @@ CANDIDATE_CHUNKS = 6
 SENTENCE_WEIGHTS = {"dense": 0.55, "pieces": 0.8, "terms": 0.2, "section": 0.2, "chunk": 0.45}
 # A sentence joins the best one when it scores at least this fraction of it…
 KEEP_RATIO = 0.4
-MAX_SENTENCES = 4
+MAX_SENTENCES = 5
 SAME_PARAGRAPH_BONUS = 0.15
 MAX_WORDS = 60  # …and the answer stays this short: a sentence that does not fit is quoted in part,
 MIN_PART_WORDS = 10  # when at least this many words are left for it.
@@ -86,6 +86,7 @@ class Chatbot:
             first_paragraph.setdefault(s.source, s.paragraph)
         self.is_lead = np.array([first_paragraph[s.source] == s.paragraph for s in stored.sentences], dtype=bool)
         self.items_of, self.cause_of = _links(stored.sentences, self.quotable)
+        self.bulleted = {i for i, s in enumerate(stored.sentences) if BULLET.match(s.text)}
         self.coverage = _coverage(stored.sentences)
         self.content_pieces = retriever.embedder.content_pieces()
         self.piece_idf = _piece_idf(stored.sentence_pieces, len(self.content_pieces))
@@ -112,9 +113,9 @@ class Chatbot:
         hits = self.retriever.rank(query, CANDIDATE_CHUNKS)
         return self.compose(self.select(question, query, hits), hits, query)
 
-    def select(self, question: str, query: Query, hits: list[Hit]) -> dict[int, int]:
+    def select(self, question: str, query: Query, hits: list[Hit]) -> dict[int, str]:
         """The best sentence of the candidate chunks and those close to it, in reading order, each with
-        the words it may take: all of them, or for the last one that does not fit, the room that is left."""
+        what of it to quote (list bullet removed): all of it, or when it does not fit, its best clauses."""
         stored = self.retriever.stored
         chunk_score: dict[int, float] = {}  # sentence → score of the best candidate chunk holding it
         for hit in hits:
@@ -149,20 +150,28 @@ class Chatbot:
         for n, item in enumerate(items):
             if item in position:
                 score[position[item]] = np.finfo(np.float64).max / 2 - n
-        chosen: dict[int, int] = {}
+        chosen: dict[int, str] = {}
         words = 0
         for j in np.argsort(-score, kind="stable"):
             if chosen and (len(chosen) >= MAX_SENTENCES or score[j] < floor or words == MAX_WORDS):
                 break
             # "As a result, …" is quoted with the sentence it follows from.
             unit = [i for i in (self.cause_of.get(int(candidates[j])), int(candidates[j])) if i is not None]
-            lengths = {i: _words(stored.sentences[i].text) for i in unit if i not in chosen}
-            if not chosen or words + sum(lengths.values()) <= MAX_WORDS:
-                chosen |= {i: min(n, MAX_WORDS) for i, n in lengths.items()}
-                words += sum(min(n, MAX_WORDS) for n in lengths.values())
-            elif len(lengths) == 1 and MAX_WORDS - words >= MIN_PART_WORDS:
-                chosen |= {i: MAX_WORDS - words for i in lengths}
-                words = MAX_WORDS
+            texts = {i: _unbulleted(stored.sentences[i].text) for i in unit if i not in chosen}
+            length = sum(_words(t) + (i in self.bulleted) for i, t in texts.items())  # "- " is a word
+            if not chosen and length > MAX_WORDS:  # the best sentence is quoted, in part if need be
+                i = int(candidates[j])
+                limit = MAX_WORDS - (i in self.bulleted)
+                texts = {i: _excerpt(texts[i], weights, limit) or _first_words(texts[i], limit)}
+            elif words + length > MAX_WORDS:
+                room = MAX_WORDS - words
+                if len(texts) > 1 or room < MIN_PART_WORDS:
+                    continue
+                texts = {i: _excerpt(t, weights, room - (i in self.bulleted)) for i, t in texts.items()}
+                if None in texts.values():
+                    continue
+            chosen |= texts
+            words += sum(_words(t) + (i in self.bulleted) for i, t in texts.items())
         return dict(sorted(chosen.items()))  # in reading order
 
     def piece_match(self, query: Query, candidates: np.ndarray) -> np.ndarray:
@@ -182,33 +191,27 @@ class Chatbot:
         best = np.maximum.reduceat(similarity, np.cumsum(ends - starts) - (ends - starts), axis=1)
         return weights @ best / weights.sum()
 
-    def compose(self, chosen: dict[int, int], hits: list[Hit], query: Query) -> Answer:
+    def compose(self, chosen: dict[int, str], hits: list[Hit], query: Query) -> Answer:
         """Markdown quoting the chosen sentences, each followed by the marker of the best chunk holding it.
         Prose runs on in one paragraph; list items keep a line each, as Markdown list items."""
         stored = self.retriever.stored
-        weights = {t: stored.lexical.idf_of(t) for t in query.terms}
         sources: list[Hit] = []
         lines: list[str] = []
         previous_was_item = False
-        for i, allowed in chosen.items():
-            sentence = stored.sentences[i]
+        for i, text in chosen.items():
             hit = next(
                 h for h in hits if stored.chunks[h.chunk].sentences[0] <= i < stored.chunks[h.chunk].sentences[1]
             )
             if hit not in sources:
                 sources.append(hit)
-            bullet = BULLET.match(sentence.text)
-            if bullet:  # "- " takes the bullet's place, and its word
-                text = _excerpt(sentence.text[bullet.end() :], weights, allowed - 1)
-            else:
-                text = _excerpt(sentence.text, weights, allowed)
+            item = i in self.bulleted
             # The marker sticks to the sentence's last word, as in Wikipedia: it is not a word.
-            quoted = f"{'- ' if bullet else ''}{_markdown_safe(text)}[{sources.index(hit) + 1}]"
-            if lines and not bullet and not previous_was_item:
+            quoted = f"{'- ' if item else ''}{_markdown_safe(text)}[{sources.index(hit) + 1}]"
+            if lines and not item and not previous_was_item:
                 lines[-1] += " " + quoted
             else:
                 lines.append(quoted)
-            previous_was_item = bullet is not None
+            previous_was_item = item
         return Answer("\n".join(lines), sources, False, query.text)
 
     def decline(self) -> str:
@@ -268,9 +271,10 @@ def _words(text: str) -> int:
 CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s+|\s+(?=[(–—])")
 
 
-def _excerpt(text: str, weights: dict[str, float], limit: int) -> str:
+def _excerpt(text: str, weights: dict[str, float], limit: int) -> str | None:
     """`text` when it has at most `limit` words, else its run of whole clauses within the limit that
-    holds the most question-term weight, marked with "…" where text was left out."""
+    holds the most question-term weight, marked with "…" where text was left out; None when not one
+    clause fits."""
     if _words(text) <= limit:
         return text
     clauses = [c for c in CLAUSE_BREAK.split(text) if c]
@@ -285,10 +289,19 @@ def _excerpt(text: str, weights: dict[str, float], limit: int) -> str:
         weight = sum(w for t, w in weights.items() if t in held)
         if last > first and weight > best_weight:
             best, best_weight = (first, last), weight
-    if best is None:  # not one clause fits: the sentence's first words
-        return " ".join(text.split()[: limit - 1]) + " …"
+    if best is None:
+        return None
     first, last = best
     return ("… " if first else "") + " ".join(clauses[first:last]) + (" …" if last < len(clauses) else "")
+
+
+def _first_words(text: str, limit: int) -> str:
+    return " ".join(text.split()[: limit - 1]) + " …"
+
+
+def _unbulleted(text: str) -> str:
+    bullet = BULLET.match(text)
+    return text[bullet.end() :] if bullet else text
 
 
 def _markdown_safe(text: str) -> str:
