@@ -155,8 +155,8 @@ class Chatbot:
         for j in np.argsort(-score, kind="stable"):
             if chosen and (len(chosen) >= MAX_SENTENCES or score[j] < floor or words == MAX_WORDS):
                 break
-            # "As a result, …" is quoted with the sentence it follows from.
-            unit = [i for i in (self.cause_of.get(int(candidates[j])), int(candidates[j])) if i is not None]
+            # "As a result, …" is quoted with the sentence it follows from (when retrieved, so it can be cited).
+            unit = [i for i in (self.cause_of.get(int(candidates[j])), int(candidates[j])) if i in chunk_score]
             texts = {i: _unbulleted(stored.sentences[i].text) for i in unit if i not in chosen}
             length = sum(_words(t) + (i in self.bulleted) for i, t in texts.items())  # "- " is a word
             if not chosen and length > MAX_WORDS:  # the best sentence is quoted, in part if need be
@@ -227,18 +227,21 @@ def _links(sentences: list[Sentence], quotable: np.ndarray) -> tuple[dict[int, l
     items_of: dict[int, list[int]] = {}
     cause_of: dict[int, int] = {}
     for i, sentence in enumerate(sentences):
-        previous = sentences[i - 1] if i else None
-        if previous is None or (previous.source, previous.paragraph) != (sentence.source, sentence.paragraph):
+        if i == 0 or not _same_paragraph(sentences[i - 1], sentence):
             continue
         if BULLET.match(sentence.text) and quotable[i]:
             lead = i - 1  # a list and its lead-in are one paragraph
             while lead > 0 and BULLET.match(sentences[lead].text):
                 lead -= 1
-            if (sentences[lead].source, sentences[lead].paragraph) == (sentence.source, sentence.paragraph):
+            if not BULLET.match(sentences[lead].text) and _same_paragraph(sentences[lead], sentence):
                 items_of.setdefault(lead, []).append(i)
         elif CONSEQUENCE.match(sentence.text) and quotable[i - 1]:
             cause_of[i] = i - 1
     return items_of, cause_of
+
+
+def _same_paragraph(a: Sentence, b: Sentence) -> bool:
+    return (a.source, a.paragraph) == (b.source, b.paragraph)
 
 
 def _term_share(weights: dict[str, float], held: list[set[str]]) -> np.ndarray:
