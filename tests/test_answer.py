@@ -73,6 +73,18 @@ def test_corpus_html_is_escaped(tmp_path, embedder):
     assert "<script>" not in answer.text and "&lt;script&gt;" in answer.text
 
 
+def test_wordless_sentences_are_never_quoted(tmp_path, embedder):
+    from csobot.index import build_index
+
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "x.md").write_text(
+        "# Widgets\n\n🙂🙂🙂.\n\nThe widget costs forty dollars per unit. 🚀🚀. It ships in a day.", encoding="utf-8"
+    )
+    build_index(tmp_path / "corpus", tmp_path / "index", model=embedder)
+    answer = Chatbot.load(tmp_path / "index", embedder).ask("How much does the widget cost?")
+    assert "forty dollars" in answer.text and "🚀" not in answer.text and "🙂" not in answer.text
+
+
 def test_headings_adverts_and_remarks_about_the_post_are_never_quoted(raw_index, embedder):
     bot = Chatbot.load(raw_index, embedder)
     sentences = bot.retriever.stored.sentences

@@ -52,6 +52,8 @@ NUMBER_BONUS = 0.15
 CONSEQUENCE = re.compile(
     r"(as a result|therefore|thus|hence|consequently|for this reason|that is why|this is why)\b", re.IGNORECASE
 )
+# A "sentence" without one (a row of emoji or rules) says nothing to quote.
+LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 # Sentences about the document rather than its subject ("this post will shed more light…").
 META = re.compile(r"\b(this|the) (post|article|page|blog|guide|website)\b", re.IGNORECASE)
 
@@ -75,7 +77,10 @@ class Chatbot:
         stored = retriever.stored
         # Matched the way BM25 matches chunks: an acronym and its long form are one term.
         self.sentence_terms = [set(terms(abbreviated(s.text, stored.acronyms))) for s in stored.sentences]
-        self.quotable = np.array([not META.search(s.text) for s in stored.sentences], dtype=bool)
+        self.quotable = np.array(
+            [not META.search(s.text) and LETTER_OR_DIGIT.search(s.text) is not None for s in stored.sentences],
+            dtype=bool,
+        )
         self.quotable_vectors = stored.sentence_vectors[self.quotable]
         self.has_number = np.array([NUMBER.search(s.text) is not None for s in stored.sentences], dtype=bool)
         paragraphs = {key: n for n, key in enumerate(dict.fromkeys((s.source, s.paragraph) for s in stored.sentences))}
@@ -183,13 +188,17 @@ class Chatbot:
         content = self.content_pieces[ids]
         pieces = self.retriever.stored.sentence_pieces
         starts, ends = pieces.offsets[candidates], pieces.offsets[candidates + 1]
-        if not content.any() or not (ends > starts).all():
-            return np.zeros(len(candidates))
+        match = np.zeros(len(candidates))
+        read = ends > starts  # a sentence of symbols the tokenizer does not know has no pieces
+        if not content.any() or not read.any():
+            return match
+        starts, ends = starts[read], ends[read]
         weights = self.piece_idf[ids[content]]
         rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
         similarity = vectors[content].astype(np.float32) @ pieces.vectors[rows].astype(np.float32).T
         best = np.maximum.reduceat(similarity, np.cumsum(ends - starts) - (ends - starts), axis=1)
-        return weights @ best / weights.sum()
+        match[read] = weights @ best / weights.sum()
+        return match
 
     def compose(self, chosen: dict[int, str], hits: list[Hit], query: Query) -> Answer:
         """Markdown quoting the chosen sentences, each followed by the marker of the best chunk holding it.
