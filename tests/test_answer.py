@@ -164,3 +164,9 @@ def test_an_excerpt_fits_its_limit_and_quotes_the_text(clauses, limit):
     assert len(excerpt.split()) <= limit
     for part in excerpt.split("…"):
         assert " ".join(part.split()) in " ".join(text.split())
+
+
+def test_the_answer_opens_with_the_paragraph_that_answers_best(bot):
+    answer = bot.ask("What skills does a CSO need?")
+    first = quoted_sentences(answer.text)[0]
+    assert answer.sources[0].section == "Skills" and first in answer.sources[0].text

@@ -119,8 +119,9 @@ class Chatbot:
         return self.compose(self.select(question, query, hits), hits, query)
 
     def select(self, question: str, query: Query, hits: list[Hit]) -> dict[int, str]:
-        """The best sentence of the candidate chunks and those close to it, in reading order, each with
-        what of it to quote (list bullet removed): all of it, or when it does not fit, its best clauses."""
+        """The best sentence of the candidate chunks and those close to it, in reading order with the best
+        one's paragraph first, each with what of it to quote (list bullet removed): all of it, or when it
+        does not fit, its best clauses."""
         stored = self.retriever.stored
         chunk_score: dict[int, float] = {}  # sentence → score of the best candidate chunk holding it
         for hit in hits:
@@ -177,7 +178,9 @@ class Chatbot:
                     continue
             chosen |= texts
             words += sum(_words(t) + (i in self.bulleted) for i, t in texts.items())
-        return dict(sorted(chosen.items()))  # in reading order
+        # In reading order, the best sentence's paragraph first: the answer opens with what answers best.
+        lead = self.paragraph_of[candidates[best]]
+        return dict(sorted(chosen.items(), key=lambda item: (self.paragraph_of[item[0]] != lead, item[0])))
 
     def piece_match(self, query: Query, candidates: np.ndarray) -> np.ndarray:
         """Soft word overlap of each candidate sentence with the question: for every content word piece
