@@ -16,7 +16,7 @@ import numpy as np
 from .acronyms import abbreviated
 from .chunking import BULLET, Sentence
 from .embedding import Embedder, Pieces
-from .lexical import terms
+from .lexical import STOPWORDS, terms
 from .retrieval import Hit, Query, Retriever
 
 # Chunks whose sentences compete to answer.
@@ -93,7 +93,7 @@ class Chatbot:
         self.items_of, self.cause_of = _links(stored.sentences, self.quotable)
         self.bulleted = {i for i, s in enumerate(stored.sentences) if BULLET.match(s.text)}
         self.coverage = _coverage(stored.sentences)
-        self.content_pieces = retriever.embedder.content_pieces()
+        self.content_pieces = retriever.embedder.content_pieces(STOPWORDS)
         self.piece_idf = _piece_idf(stored.sentence_pieces, len(self.content_pieces))
 
     @classmethod

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .errors import CsobotError
-from .lexical import STOPWORDS
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -179,13 +178,13 @@ class Embedder:
             parts.append((ids[keep], _unit(out["token_embeddings"].float().numpy()[keep])))
         return _unit(np.stack(vectors)), Pieces.join(parts, self.dimension)
 
-    def content_pieces(self) -> np.ndarray:
-        """Per vocabulary id, whether the piece carries content: not punctuation, not a stop word."""
+    def content_pieces(self, stopwords: frozenset[str]) -> np.ndarray:
+        """Per vocabulary id, whether the piece carries content: not punctuation, not one of `stopwords`."""
         vocabulary = self.model.tokenizer.get_vocab()
         content = np.zeros(max(vocabulary.values()) + 1, dtype=bool)
         for piece, i in vocabulary.items():
             word = piece.lstrip("▁Ġ")
-            content[i] = word.removeprefix("##").isalnum() and (word.startswith("##") or word.lower() not in STOPWORDS)
+            content[i] = word.removeprefix("##").isalnum() and (word.startswith("##") or word.lower() not in stopwords)
         return content
 
 
