@@ -1,6 +1,5 @@
 import re
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -119,17 +118,6 @@ def test_a_consequence_is_quoted_with_its_cause(bot):
     assert sentences[effect].text.startswith("As a result") and cause == effect - 1
     answer = bot.ask("Why do chief security officers get some of the best salaries?")
     assert sentences[effect].text in answer.text and sentences[cause].text in answer.text
-
-
-def test_word_piece_match_credits_a_word_the_sentence_lacks(bot):
-    """'wages' is in no sentence; the pay sentences still match it better than the rest."""
-    query = bot.retriever.query("wages")
-    sentences = bot.retriever.stored.sentences
-    candidates = np.arange(len(sentences))
-    match = bot.piece_match(query, candidates)
-    best = sentences[int(np.argmax(match))]
-    assert best.section == "Salary", best.text
-    assert not any("wage" in s.text.lower() for s in sentences)
 
 
 def test_a_sentence_too_long_to_quote_whole_is_quoted_in_part(tmp_path, embedder):

@@ -60,3 +60,24 @@ def test_empty_question_and_bad_k_are_refused(retriever):
         retriever.search("   ")
     with pytest.raises(CsobotError):
         retriever.search("pay", k=0)
+
+
+def test_word_piece_match_credits_a_word_the_sentence_lacks(corpus_index, embedder):
+    """'wages' is in no sentence; the pay sentences still match it better than the rest."""
+    retriever = Retriever.load(corpus_index, embedder)
+    query = retriever.query("wages")
+    sentences = retriever.stored.sentences
+    match = retriever.piece_match(query, np.arange(len(sentences)))
+    best = sentences[int(np.argmax(match))]
+    assert best.section == "Salary", best.text
+    assert not any("wage" in s.text.lower() for s in sentences)
+
+
+def test_scores_are_bounded_and_ordered_for_any_k(corpus_index, embedder):
+    retriever = Retriever.load(corpus_index, embedder)
+    for k in (1, 3, len(retriever), len(retriever) + 5):
+        hits = retriever.search("How much does a CSO earn?", k=k)
+        assert len(hits) == min(k, len(retriever))
+        scores = [h.score for h in hits]
+        assert scores == sorted(scores, reverse=True) and all(-1 <= s <= 1 for s in scores)
+    assert "143,541" in retriever.search("How much does a CSO earn?", k=1)[0].text

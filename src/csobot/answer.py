@@ -15,14 +15,14 @@ import numpy as np
 
 from .acronyms import abbreviated
 from .chunking import BULLET, Sentence
-from .embedding import Embedder, Pieces
-from .lexical import STOPWORDS, terms
+from .embedding import Embedder
+from .lexical import terms
 from .retrieval import Hit, Query, Retriever
 
 # Chunks whose sentences compete to answer.
 CANDIDATE_CHUNKS = 6
 # Sentence score = Σ weight · signal: its cosine with the question (centred on the corpus, as retrieval
-# compares them), word-piece match (see `piece_match`), share of the question's BM25 term weight it
+# compares them), word-piece match (see `Retriever.piece_match`), share of the question's BM25 term weight it
 # holds, and the fused score of its best chunk. Chosen on eval/cso-dev.jsonl and ../shared/bench
 # (README, "Answers").
 SENTENCE_WEIGHTS = {"dense": 0.55, "pieces": 0.8, "terms": 0.2, "section": 0.2, "chunk": 0.45}
@@ -93,8 +93,6 @@ class Chatbot:
         self.items_of, self.cause_of = _links(stored.sentences, self.quotable)
         self.bulleted = {i for i, s in enumerate(stored.sentences) if BULLET.match(s.text)}
         self.coverage = _coverage(stored.sentences)
-        self.content_pieces = retriever.embedder.content_pieces(STOPWORDS)
-        self.piece_idf = _piece_idf(stored.sentence_pieces, len(self.content_pieces))
 
     @classmethod
     def load(cls, index: str | Path = "index", embedder: Embedder | None = None) -> Chatbot:
@@ -138,7 +136,7 @@ class Chatbot:
         w = SENTENCE_WEIGHTS
         score = (
             w["dense"] * self.retriever.sentence_scores(query)[candidates]
-            + w["pieces"] * self.piece_match(query, candidates)
+            + w["pieces"] * self.retriever.piece_match(query, candidates)
             + w["terms"] * _term_share(weights, [self.sentence_terms[i] for i in candidates])
             + w["section"] * _term_share(weights, [self.section_terms[i] for i in candidates])
             + w["chunk"] * np.array([chunk_score[i] for i in candidates])
@@ -181,27 +179,6 @@ class Chatbot:
         # In reading order, the best sentence's paragraph first: the answer opens with what answers best.
         lead = self.paragraph_of[candidates[best]]
         return dict(sorted(chosen.items(), key=lambda item: (self.paragraph_of[item[0]] != lead, item[0])))
-
-    def piece_match(self, query: Query, candidates: np.ndarray) -> np.ndarray:
-        """Soft word overlap of each candidate sentence with the question: for every content word piece
-        of the question, its best cosine with any piece of the sentence, both read in context, averaged
-        with IDF weights. It credits "salary" for "pay" where terms need the same stem, and unlike one
-        vector per sentence it cannot be carried by the words every sentence shares."""
-        ids, vectors = query.pieces.of(0)
-        content = self.content_pieces[ids]
-        pieces = self.retriever.stored.sentence_pieces
-        starts, ends = pieces.offsets[candidates], pieces.offsets[candidates + 1]
-        match = np.zeros(len(candidates))
-        read = ends > starts  # a sentence of symbols the tokenizer does not know has no pieces
-        if not content.any() or not read.any():
-            return match
-        starts, ends = starts[read], ends[read]
-        weights = self.piece_idf[ids[content]]
-        rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
-        similarity = vectors[content].astype(np.float32) @ pieces.vectors[rows].astype(np.float32).T
-        best = np.maximum.reduceat(similarity, np.cumsum(ends - starts) - (ends - starts), axis=1)
-        match[read] = weights @ best / weights.sum()
-        return match
 
     def compose(self, chosen: dict[int, str], hits: list[Hit], query: Query) -> Answer:
         """Markdown quoting the chosen sentences, each followed by the marker of the best chunk holding it.
@@ -268,14 +245,6 @@ def _coverage(sentences: list[Sentence]) -> list[str]:
     if sections:
         return sections
     return list(dict.fromkeys(Path(s.source).stem.replace("_", " ") for s in sentences))
-
-
-def _piece_idf(pieces: Pieces, vocabulary: int) -> np.ndarray:
-    """IDF of every word piece over the sentences (BM25's formula): rare pieces say more."""
-    owner = np.repeat(np.arange(len(pieces)), np.diff(pieces.offsets))
-    pairs = np.unique(owner * vocabulary + pieces.ids.astype(np.int64))
-    df = np.bincount(pairs % vocabulary, minlength=vocabulary)
-    return np.log1p((len(pieces) - df + 0.5) / (df + 0.5))
 
 
 def _words(text: str) -> int:

@@ -12,14 +12,17 @@ from .acronyms import abbreviated
 from .embedding import Embedder, Pieces, center, corpus_centroid
 from .errors import CsobotError
 from .index import StoredIndex, check_model
-from .lexical import Speller, terms
+from .lexical import STOPWORDS, Speller, terms
 
 # The fused score is DENSE_WEIGHT·cosine + (1-DENSE_WEIGHT)·BM25, plus SENTENCE_WEIGHT·the cosine of
 # the chunk's best-matching sentence (a chunk that holds one sentence squarely on the question beats one
-# that is vaguely on topic throughout), over 1+SENTENCE_WEIGHT to stay in [-1, 1]. The weights were
-# chosen on ../shared/bench (README, "Retrieval").
+# that is vaguely on topic throughout), plus, for the RERANK_CANDIDATES best, PIECE_WEIGHT·the best word-piece
+# match among its sentences (`piece_match`), over the sum of the weights to stay in [-1, 1]. The
+# weights were chosen on ../shared/bench (README, "Retrieval").
 DENSE_WEIGHT = 0.2
 SENTENCE_WEIGHT = 0.3
+PIECE_WEIGHT = 0.65
+RERANK_CANDIDATES = 20
 # A word found in at least this share of chunks is the corpus's topic, not a clue to the answer.
 TOPIC_SHARE = 0.7
 # FAISS candidates per query before fusion; BM25 scores every chunk, cheaply, from its sparse matrix.
@@ -76,6 +79,8 @@ class Retriever:
         ranges = [range(*c.sentences) for c in stored.chunks]
         self._members = np.fromiter((i for r in ranges for i in r), dtype=np.int64)
         self._member_starts = np.cumsum([0] + [len(r) for r in ranges[:-1]], dtype=np.int64)
+        self.content_pieces = embedder.content_pieces(STOPWORDS)
+        self.piece_idf = _piece_idf(stored.sentence_pieces, len(self.content_pieces))
 
     @classmethod
     def load(cls, index: str | Path = "index", embedder: Embedder | None = None) -> Retriever:
@@ -139,21 +144,45 @@ class Retriever:
         dense[found[0][keep]] = found_scores[0][keep]
         return dense, lexical
 
+    def piece_match(self, query: Query, sentences: np.ndarray) -> np.ndarray:
+        """Soft word overlap of each of `sentences` with the question: for every content word piece
+        of the question, its best cosine with any piece of the sentence, both read in context, averaged
+        with IDF weights. It credits "salary" for "pay" where terms need the same stem, and unlike one
+        vector per sentence it cannot be carried by the words every sentence shares."""
+        ids, vectors = query.pieces.of(0)
+        content = self.content_pieces[ids]
+        pieces = self.stored.sentence_pieces
+        starts, ends = pieces.offsets[sentences], pieces.offsets[sentences + 1]
+        match = np.zeros(len(sentences))
+        read = ends > starts  # a sentence of symbols the tokenizer does not know has no pieces
+        if not content.any() or not read.any():
+            return match
+        starts, ends = starts[read], ends[read]
+        weights = self.piece_idf[ids[content]]
+        rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
+        similarity = vectors[content].astype(np.float32) @ pieces.vectors[rows].astype(np.float32).T
+        best = np.maximum.reduceat(similarity, np.cumsum(ends - starts) - (ends - starts), axis=1)
+        match[read] = weights @ best / weights.sum()
+        return match
+
     def rank(self, query: Query, k: int) -> list[Hit]:
         sentence_scores = self.sentence_scores(query)
         dense, lexical = self.chunk_scores(query)
         best_sentence = np.maximum.reduceat(sentence_scores[self._members], self._member_starts)
-        fused = (DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * lexical + SENTENCE_WEIGHT * best_sentence) / (
-            1 + SENTENCE_WEIGHT
-        )
-        k = min(k, len(fused))
-        top = np.argpartition(-fused, k - 1)[:k]
-        top = top[np.argsort(-fused[top], kind="stable")]
+        fused = DENSE_WEIGHT * dense + (1 - DENSE_WEIGHT) * lexical + SENTENCE_WEIGHT * best_sentence
+        # The best chunks by that are matched word piece by word piece too, a finer and costlier signal.
+        shortlist = min(max(k, RERANK_CANDIDATES), len(fused))
+        top = np.argpartition(-fused, shortlist - 1)[:shortlist]
+        ranges = [range(*self.stored.chunks[i].sentences) for i in top]
+        match = self.piece_match(query, np.fromiter((j for r in ranges for j in r), dtype=np.int64))
+        best_match = np.maximum.reduceat(match, np.cumsum([0] + [len(r) for r in ranges[:-1]]))
+        scores = (fused[top] + PIECE_WEIGHT * best_match) / (1 + SENTENCE_WEIGHT + PIECE_WEIGHT)
+        order = np.argsort(-scores, kind="stable")[: min(k, len(fused))]
         chunks = self.stored.chunks
         return [
             Hit(
                 text=chunks[i].text,
-                score=float(fused[i]),
+                score=float(score),
                 source=chunks[i].source,
                 section=chunks[i].section,
                 start=chunks[i].start,
@@ -162,5 +191,13 @@ class Retriever:
                 dense=float(dense[i]),
                 lexical=float(lexical[i]),
             )
-            for i in top
+            for i, score in zip(top[order], scores[order], strict=True)
         ]
+
+
+def _piece_idf(pieces: Pieces, vocabulary: int) -> np.ndarray:
+    """IDF of every word piece over the sentences (BM25's formula): rare pieces say more."""
+    owner = np.repeat(np.arange(len(pieces)), np.diff(pieces.offsets))
+    pairs = np.unique(owner * vocabulary + pieces.ids.astype(np.int64))
+    df = np.bincount(pairs % vocabulary, minlength=vocabulary)
+    return np.log1p((len(pieces) - df + 0.5) / (df + 0.5))
