@@ -60,6 +60,7 @@ def test_squad_report_on_a_tiny_set(tmp_path, embedder):
     report = evaluate_squad(path, embedder)
     assert report["questions"] == 2
     assert report["passage_hit@1"] == 1.0 and 0.0 <= report["answer_hit"] <= 1.0
+    assert report["encode_ms_p50"] > 0 and report["ask_over_encode"] > 0
 
 
 def test_malformed_qa_file_is_a_clear_error(tmp_path):

@@ -142,7 +142,7 @@ def evaluate_squad(path: str | Path, embedder: Embedder, k: int = 5) -> dict:
         stats = build_index(corpus, Path(tmp) / "index", model=embedder)
         bot = Chatbot(Retriever.load(Path(tmp) / "index", embedder))
     hit1 = hitk = answered = 0
-    times = []
+    times, encode_times = [], []
     for question, golds in questions:
         hits = bot.retriever.search(question, k=k)
         hit1 += _contains(hits[0].text, golds, MAX_PASSAGE_WORDS)
@@ -150,6 +150,7 @@ def evaluate_squad(path: str | Path, embedder: Embedder, k: int = 5) -> dict:
         started = time.perf_counter()
         answer = bot.ask(question)
         times.append((time.perf_counter() - started) * 1000)
+        encode_times.append(_encode_ms(bot.retriever.embedder, question))
         answered += _contains(answer.text, golds, MAX_ANSWER_WORDS)
     n = max(len(questions), 1)
     return {
@@ -159,4 +160,6 @@ def evaluate_squad(path: str | Path, embedder: Embedder, k: int = 5) -> dict:
         f"passage_hit@{k}": hitk / n,
         "answer_hit": answered / n,
         "ask_ms_p50": statistics.median(times) if times else 0.0,
+        "encode_ms_p50": statistics.median(encode_times) if encode_times else 0.0,
+        "ask_over_encode": statistics.median(times) / statistics.median(encode_times) if times else 0.0,
     }
