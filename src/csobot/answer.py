@@ -22,9 +22,9 @@ from .retrieval import Hit, Query, Retriever
 # Chunks whose sentences compete to answer.
 CANDIDATE_CHUNKS = 6
 # Sentence score = Σ weight · signal: its cosine with the question (centred on the corpus, as retrieval
-# compares them), word-piece match (see `Retriever.piece_match`), share of the question's BM25 term weight it
-# holds, and the fused score of its best chunk. Chosen on eval/cso-dev.jsonl and ../shared/bench
-# (README, "Answers").
+# compares them), word-piece match (`Retriever.piece_match`), the share of the question's BM25 term
+# weight it holds and that its section title holds, and the score of its best chunk. Chosen on
+# eval/cso-dev.jsonl and ../shared/bench (README, "Answers").
 SENTENCE_WEIGHTS = {"dense": 0.55, "pieces": 0.8, "terms": 0.2, "section": 0.2, "chunk": 0.45}
 # A sentence joins the best one when it scores at least this fraction of it…
 KEEP_RATIO = 0.4

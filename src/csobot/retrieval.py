@@ -81,6 +81,8 @@ class Retriever:
         self._member_starts = np.cumsum([0] + [len(r) for r in ranges[:-1]], dtype=np.int64)
         self.content_pieces = embedder.content_pieces(STOPWORDS)
         self.piece_idf = _piece_idf(stored.sentence_pieces, len(self.content_pieces))
+        # Stored as float16 to halve the index; converted once here, not at every question.
+        self.piece_vectors = stored.sentence_pieces.vectors.astype(np.float32)
 
     @classmethod
     def load(cls, index: str | Path = "index", embedder: Embedder | None = None) -> Retriever:
@@ -160,9 +162,9 @@ class Retriever:
         starts, ends = starts[read], ends[read]
         weights = self.piece_idf[ids[content]]
         rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
-        similarity = vectors[content].astype(np.float32) @ pieces.vectors[rows].astype(np.float32).T
-        best = np.maximum.reduceat(similarity, np.cumsum(ends - starts) - (ends - starts), axis=1)
-        match[read] = weights @ best / weights.sum()
+        similarity = self.piece_vectors[rows] @ vectors[content].astype(np.float32).T  # pieces × question pieces
+        best = np.maximum.reduceat(similarity, np.cumsum(ends - starts) - (ends - starts), axis=0)
+        match[read] = best @ weights / weights.sum()
         return match
 
     def rank(self, query: Query, k: int) -> list[Hit]:
