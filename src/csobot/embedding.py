@@ -193,6 +193,15 @@ def corpus_centroid(chunk_vectors: np.ndarray) -> np.ndarray:
     return chunk_vectors.mean(axis=0)
 
 
+def dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a @ b.T for float32 matrices, computed by torch: just after the model has run, its threads are
+    awake and NumPy's BLAS threads would fight them for the cores (measured here: 0.5 ms against 2.8 ms
+    for 2,600 × 8 word pieces)."""
+    import torch
+
+    return (torch.from_numpy(np.ascontiguousarray(a)) @ torch.from_numpy(np.ascontiguousarray(b)).T).numpy()
+
+
 def _unit(vectors: np.ndarray) -> np.ndarray:
     return (vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)).astype(np.float32)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from .acronyms import abbreviated
-from .embedding import Embedder, Pieces, center, corpus_centroid
+from .embedding import Embedder, Pieces, center, corpus_centroid, dot
 from .errors import CsobotError
 from .index import StoredIndex, check_model
 from .lexical import STOPWORDS, Speller, terms
@@ -162,7 +162,7 @@ class Retriever:
         starts, ends = starts[read], ends[read]
         weights = self.piece_idf[ids[content]]
         rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
-        similarity = self.piece_vectors[rows] @ vectors[content].astype(np.float32).T  # pieces × question pieces
+        similarity = dot(self.piece_vectors[rows], vectors[content].astype(np.float32))  # pieces × question pieces
         best = np.maximum.reduceat(similarity, np.cumsum(ends - starts) - (ends - starts), axis=0)
         match[read] = best @ weights / weights.sum()
         return match
