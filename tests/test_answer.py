@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from csobot.answer import Chatbot, _excerpt
+from csobot.index import build_index
 
 from .conftest import CORPUS
 
@@ -60,27 +61,23 @@ def test_typos_and_terse_queries_still_find_the_answer(bot):
     assert "Salary" in {hit.section for hit in bot.ask("cso sallary").sources}
 
 
-def test_corpus_html_is_escaped(tmp_path, embedder):
-    from csobot.index import build_index
+def bot_for(text: str, folder, embedder) -> Chatbot:
+    """A bot over a corpus of one Markdown file holding `text`."""
+    (folder / "corpus").mkdir()
+    (folder / "corpus" / "doc.md").write_text(text, encoding="utf-8")
+    build_index(folder / "corpus", folder / "index", model=embedder)
+    return Chatbot.load(folder / "index", embedder)
 
-    (tmp_path / "corpus").mkdir()
-    (tmp_path / "corpus" / "x.md").write_text(
-        "# Widgets\n\nThe widget <script>alert(1)</script> costs forty dollars per unit.", encoding="utf-8"
-    )
-    build_index(tmp_path / "corpus", tmp_path / "index", model=embedder)
-    answer = Chatbot.load(tmp_path / "index", embedder).ask("How much does the widget cost?")
+
+def test_corpus_html_is_escaped(tmp_path, embedder):
+    bot = bot_for("# Widgets\n\nThe widget <script>alert(1)</script> costs forty dollars per unit.", tmp_path, embedder)
+    answer = bot.ask("How much does the widget cost?")
     assert "<script>" not in answer.text and "&lt;script&gt;" in answer.text
 
 
 def test_wordless_sentences_are_never_quoted(tmp_path, embedder):
-    from csobot.index import build_index
-
-    (tmp_path / "corpus").mkdir()
-    (tmp_path / "corpus" / "x.md").write_text(
-        "# Widgets\n\n🙂🙂🙂.\n\nThe widget costs forty dollars per unit. 🚀🚀. It ships in a day.", encoding="utf-8"
-    )
-    build_index(tmp_path / "corpus", tmp_path / "index", model=embedder)
-    answer = Chatbot.load(tmp_path / "index", embedder).ask("How much does the widget cost?")
+    text = "# Widgets\n\n🙂🙂🙂.\n\nThe widget costs forty dollars per unit. 🚀🚀. It ships in a day."
+    answer = bot_for(text, tmp_path, embedder).ask("How much does the widget cost?")
     assert "forty dollars" in answer.text and "🚀" not in answer.text and "🙂" not in answer.text
 
 
@@ -121,17 +118,12 @@ def test_a_consequence_is_quoted_with_its_cause(bot):
 
 
 def test_a_sentence_too_long_to_quote_whole_is_quoted_in_part(tmp_path, embedder):
-    from csobot.index import build_index
-
     clauses = [
         f"the {word} team handles {word} matters for the whole group"
         for word in ("finance", "legal", "travel", "payroll", "facilities", "catering", "security", "marketing")
     ]
     text = "In our company, " + ", ".join(clauses) + "."
-    (tmp_path / "corpus").mkdir()
-    (tmp_path / "corpus" / "teams.md").write_text(text, encoding="utf-8")
-    build_index(tmp_path / "corpus", tmp_path / "index", model=embedder)
-    answer = Chatbot.load(tmp_path / "index", embedder).ask("Which team handles catering matters?")
+    answer = bot_for(text, tmp_path, embedder).ask("Which team handles catering matters?")
     assert len(text.split()) > 60 >= len(answer.text.split())
     assert "catering" in answer.text and "…" in answer.text
     for part in answer.text.split("[")[0].split("…"):
