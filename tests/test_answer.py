@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csobot.answer import Chatbot, _excerpt
+from csobot.answer import ABSTAIN_BELOW, Chatbot, _excerpt
 from csobot.index import build_index
 
 from .conftest import CORPUS
@@ -95,6 +95,21 @@ def test_headings_adverts_and_remarks_about_the_post_are_never_quoted(raw_index,
 def test_a_question_naming_only_the_topic_is_answered_from_the_opening(bot):
     opening = [s for s in bot.retriever.stored.sentences if s.paragraph == 0]
     answer = bot.ask("What is a chief security officer?")
+    assert quoted_sentences(answer.text) == [s.text for s in opening]
+
+
+def test_a_question_the_passages_hold_no_word_of_is_declined(bot):
+    """The question is similar enough to pass the evidence threshold, but no passage holds its words."""
+    question = "What is the population of Tokyo?"
+    assert bot.evidence(bot.retriever.query(question)) >= ABSTAIN_BELOW
+    assert bot.ask(question).abstained
+
+
+def test_a_question_naming_the_topic_and_nothing_the_passages_hold_is_answered_from_the_opening(bot):
+    """The article says the CSO "responds directly to" the CEO; the model matches "report" with nothing."""
+    opening = [s for s in bot.retriever.stored.sentences if s.paragraph == 0]
+    answer = bot.ask("Who does a CSO report to?")
+    assert not answer.abstained
     assert quoted_sentences(answer.text) == [s.text for s in opening]
 
 

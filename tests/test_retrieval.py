@@ -68,9 +68,21 @@ def test_word_piece_match_credits_a_word_the_sentence_lacks(corpus_index, embedd
     query = retriever.query("wages")
     sentences = retriever.stored.sentences
     match = retriever.piece_match(query, np.arange(len(sentences)))
-    best = sentences[int(np.argmax(match))]
+    best = sentences[int(np.argmax(match.per_sentence))]
     assert best.section == "Salary", best.text
     assert not any("wage" in s.text.lower() for s in sentences)
+
+
+def test_coverage_is_how_much_of_the_question_the_sentences_hold(corpus_index, embedder):
+    retriever = Retriever.load(corpus_index, embedder)
+    everything = np.arange(len(retriever.stored.sentences))
+
+    def match(question):
+        return retriever.piece_match(retriever.query(question), everything)
+
+    held, absent = match("salary and certifications"), match("the population of Tokyo")
+    assert held.coverage >= held.per_sentence.max()  # the sentences between them hold more than any one
+    assert held.coverage > 0.8 > 0.4 > absent.coverage
 
 
 def test_scores_are_bounded_and_ordered_for_any_k(corpus_index, embedder):

@@ -17,7 +17,7 @@ from .acronyms import abbreviated
 from .chunking import BULLET, Sentence
 from .embedding import Embedder
 from .lexical import terms
-from .retrieval import Hit, Query, Retriever
+from .retrieval import Hit, PieceMatch, Query, Retriever
 
 # Chunks whose sentences compete to answer.
 CANDIDATE_CHUNKS = 6
@@ -36,6 +36,9 @@ MIN_PART_WORDS = 10  # when at least this many words are left for it.
 # rewritten question): calibrated on eval/cso-dev.jsonl, where clearly off-topic questions stay below
 # 0.19 and covered ones start at 0.25 (README, "Abstention").
 ABSTAIN_BELOW = 0.22
+# …and when the passages found hold at least this much of what it asks (`PieceMatch.coverage`): off-topic
+# questions hold 0.15–0.4, SQuAD's all but 0.2% over 0.53 (README, "Abstention").
+COVERED_FROM = 0.4
 # A follow-up is read on its own when it finds this much evidence alone; else with the previous question.
 FOLLOW_UP_ALONE = 0.45
 # A question asking for a quantity or a date is answered by a sentence that holds a number.
@@ -112,31 +115,46 @@ class Chatbot:
             query = self.retriever.query(f"{question} {previous}")
             evidence = self.evidence(query)
         if evidence < ABSTAIN_BELOW:
-            return Answer(self.decline(), [], True, query.text)
-        hits = self.retriever.rank(query, CANDIDATE_CHUNKS)
-        return self.compose(self.select(question, query, hits), hits, query)
+            return self.declined(query)
+        return self.answer(question, query)
 
-    def select(self, question: str, query: Query, hits: list[Hit]) -> dict[int, str]:
-        """The best sentence of the candidate chunks and those close to it, in reading order with the best
-        one's paragraph first, each with what of it to quote (list bullet removed): all of it, or when it
-        does not fit, its best clauses."""
-        stored = self.retriever.stored
+    def answer(self, question: str, query: Query) -> Answer:
+        """Answer from the passages that best match `query`, unless they hold too little of what it asks."""
+        hits = self.retriever.rank(query, CANDIDATE_CHUNKS)
         chunk_score: dict[int, float] = {}  # sentence → score of the best candidate chunk holding it
         for hit in hits:
-            for i in range(*stored.chunks[hit.chunk].sentences):
+            for i in range(*self.retriever.stored.chunks[hit.chunk].sentences):
                 if self.quotable[i]:
                     chunk_score[i] = max(chunk_score.get(i, -1.0), hit.score)
-        if not chunk_score:
-            return {}
         candidates = np.fromiter(chunk_score, dtype=np.int64)
         if query.about_topic and self.is_lead[candidates].any():
             # "What is a CSO?" names only what every passage is about: the documents' openings say what it is.
             candidates = candidates[self.is_lead[candidates]]
+        match = self.retriever.piece_match(query, candidates)
+        if not query.about_topic and match.coverage < COVERED_FROM:
+            # Nothing in the passages matches what the question asks beyond the corpus's topic. Asked about
+            # the topic ("Who does a CSO report to?" where the text says "responds to"), the documents'
+            # openings are what they say of it in general; asked about nothing they name, they are silent.
+            topic = self.retriever.query(query.topic) if query.topic else None
+            if topic is None or not topic.about_topic:
+                return self.declined(query)
+            return self.answer(query.topic, topic)
+        return self.compose(self.select(question, query, candidates, chunk_score, match), hits, query)
+
+    def select(
+        self, question: str, query: Query, candidates: np.ndarray, chunk_score: dict[int, float], match: PieceMatch
+    ) -> dict[int, str]:
+        """The best of the candidate sentences and those close to it, in reading order with the best
+        one's paragraph first, each with what of it to quote (list bullet removed): all of it, or when it
+        does not fit, its best clauses."""
+        if not candidates.size:
+            return {}
+        stored = self.retriever.stored
         weights = {t: stored.lexical.idf_of(t) for t in set(query.terms)}
         w = SENTENCE_WEIGHTS
         score = (
             w["dense"] * self.retriever.sentence_scores(query)[candidates]
-            + w["pieces"] * self.retriever.piece_match(query, candidates)
+            + w["pieces"] * match.per_sentence
             + w["terms"] * _term_share(weights, [self.sentence_terms[i] for i in candidates])
             + w["section"] * _term_share(weights, [self.section_terms[i] for i in candidates])
             + w["chunk"] * np.array([chunk_score[i] for i in candidates])
@@ -203,11 +221,12 @@ class Chatbot:
             previous_was_item = item
         return Answer("\n".join(lines), sources, False, query.text)
 
-    def decline(self) -> str:
+    def declined(self, query: Query) -> Answer:
         covered = ", ".join(self.coverage)
-        return (
+        text = (
             f"The documents don't cover that. They cover: {covered}." if covered else "The documents don't cover that."
         )
+        return Answer(text, [], True, query.text)
 
 
 def _links(sentences: list[Sentence], quotable: np.ndarray) -> tuple[dict[int, list[int]], dict[int, int]]:

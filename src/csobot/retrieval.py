@@ -63,6 +63,29 @@ class Query:
     # The question names nothing but the corpus's topic ("What is a CSO?"): centring would erase
     # all it asks, so it is compared with the vectors as they are.
     about_topic: bool = False
+    topic: str = ""  # the topic words the question named and ranking left out
+
+
+@dataclass(frozen=True)
+class PieceMatch:
+    """How the question's content word pieces match some sentences (`Retriever.piece_match`)."""
+
+    best: np.ndarray  # sentences × question pieces: each piece's best cosine with the sentence's pieces
+    weights: np.ndarray  # the question pieces' IDF: rare pieces say more
+
+    @property
+    def per_sentence(self) -> np.ndarray:
+        """How much of the question each sentence holds, IDF-weighted."""
+        if not self.weights.size:
+            return np.zeros(len(self.best))
+        return self.best @ self.weights / self.weights.sum()
+
+    @property
+    def coverage(self) -> float:
+        """How much of the question the sentences hold between them: each piece counted where it matches best."""
+        if not self.weights.size:
+            return 1.0
+        return float(self.best.max(axis=0, initial=0.0) @ self.weights / self.weights.sum())
 
 
 class Retriever:
@@ -108,6 +131,7 @@ class Retriever:
             raise CsobotError("the question is empty")
         lexical = self.stored.lexical
         kept: list[str] = []
+        dropped: list[str] = []
         kept_terms: list[str] = []
         all_terms: list[str] = []
         question = abbreviated(self.speller.correct(question), self.stored.acronyms)
@@ -117,12 +141,16 @@ class Retriever:
             if not any(lexical.is_topic(t, TOPIC_SHARE) for t in word_terms):
                 kept.append(word)
                 kept_terms += word_terms
+            elif word_terms:
+                dropped.append(word)
         if not kept_terms:
             embedding, pieces = self.embedder.encode_with_pieces([question])
             return Query(question, all_terms, embedding[0], embedding[0], pieces, about_topic=True)
         text = " ".join(kept)
         embedding, pieces = self.embedder.encode_with_pieces([text])
-        return Query(text, kept_terms, center(embedding, self.centroid)[0], embedding[0], pieces)
+        return Query(
+            text, kept_terms, center(embedding, self.centroid)[0], embedding[0], pieces, topic=" ".join(dropped)
+        )
 
     def sentence_scores(self, query: Query) -> np.ndarray:
         """Cosine similarity of the question with every sentence of the index."""
@@ -146,26 +174,24 @@ class Retriever:
         dense[found[0][keep]] = found_scores[0][keep]
         return dense, lexical
 
-    def piece_match(self, query: Query, sentences: np.ndarray) -> np.ndarray:
+    def piece_match(self, query: Query, sentences: np.ndarray) -> PieceMatch:
         """Soft word overlap of each of `sentences` with the question: for every content word piece
-        of the question, its best cosine with any piece of the sentence, both read in context, averaged
-        with IDF weights. It credits "salary" for "pay" where terms need the same stem, and unlike one
-        vector per sentence it cannot be carried by the words every sentence shares."""
+        of the question, its best cosine with any piece of the sentence, both read in context. It
+        credits "salary" for "pay" where terms need the same stem, and unlike one vector per sentence
+        it cannot be carried by the words every sentence shares."""
         ids, vectors = query.pieces.of(0)
         content = self.content_pieces[ids]
+        weights = self.piece_idf[ids[content]]
+        best = np.zeros((len(sentences), int(content.sum())), dtype=np.float32)
         pieces = self.stored.sentence_pieces
         starts, ends = pieces.offsets[sentences], pieces.offsets[sentences + 1]
-        match = np.zeros(len(sentences))
         read = ends > starts  # a sentence of symbols the tokenizer does not know has no pieces
-        if not content.any() or not read.any():
-            return match
-        starts, ends = starts[read], ends[read]
-        weights = self.piece_idf[ids[content]]
-        rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
-        similarity = dot(self.piece_vectors[rows], vectors[content].astype(np.float32))  # pieces × question pieces
-        best = np.maximum.reduceat(similarity, np.cumsum(ends - starts) - (ends - starts), axis=0)
-        match[read] = best @ weights / weights.sum()
-        return match
+        if content.any() and read.any():
+            starts, ends = starts[read], ends[read]
+            rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
+            similarity = dot(self.piece_vectors[rows], vectors[content].astype(np.float32))  # pieces × question's
+            best[read] = np.maximum.reduceat(similarity, np.cumsum(ends - starts) - (ends - starts), axis=0)
+        return PieceMatch(best, weights)
 
     def rank(self, query: Query, k: int) -> list[Hit]:
         sentence_scores = self.sentence_scores(query)
@@ -176,7 +202,7 @@ class Retriever:
         shortlist = min(max(k, RERANK_CANDIDATES), len(fused))
         top = np.argpartition(-fused, shortlist - 1)[:shortlist]
         ranges = [range(*self.stored.chunks[i].sentences) for i in top]
-        match = self.piece_match(query, np.fromiter((j for r in ranges for j in r), dtype=np.int64))
+        match = self.piece_match(query, np.fromiter((j for r in ranges for j in r), dtype=np.int64)).per_sentence
         best_match = np.maximum.reduceat(match, np.cumsum([0] + [len(r) for r in ranges[:-1]]))
         scores = (fused[top] + PIECE_WEIGHT * best_match) / (1 + SENTENCE_WEIGHT + PIECE_WEIGHT)
         order = np.argsort(-scores, kind="stable")[: min(k, len(fused))]
