@@ -165,3 +165,10 @@ def test_the_answer_opens_with_the_paragraph_that_answers_best(bot):
     answer = bot.ask("What skills does a CSO need?")
     first = quoted_sentences(answer.text)[0]
     assert answer.sources[0].section == "Skills" and first in answer.sources[0].text
+
+
+def test_a_section_title_matching_the_question_draws_the_answer_to_its_section(bot):
+    """ "environment" is only in the heading "Work Environment"; "work" is in salary sentences too."""
+    answer = bot.ask("What is the work environment of a CSO like?")
+    assert answer.sources[0].section == "Work Environment"
+    assert quoted_sentences(answer.text)[0] in answer.sources[0].text

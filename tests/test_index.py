@@ -60,6 +60,20 @@ def test_word_pieces_are_stored_and_reused_with_their_sentences(tmp_path, embedd
     assert np.allclose(pieces.vectors.astype(np.float32), fresh.vectors.astype(np.float32), atol=1e-2)
 
 
+def test_section_titles_are_stored_once_with_their_vectors(tmp_path, embedder, monkeypatch):
+    corpus = small_corpus(tmp_path / "corpus")
+    (corpus / "c.md").write_text("# Alpha\n\nMore alpha.\n\n## Charlie\n\nCharlie text.", encoding="utf-8")
+    build_index(corpus, tmp_path / "index", model=embedder)
+    stored = StoredIndex.load(tmp_path / "index")
+    assert stored.titles == ["Alpha", "Charlie"]
+    assert np.allclose(stored.title_vectors, embedder.encode(stored.titles), atol=1e-5)
+    encoded = []
+    monkeypatch.setattr(Embedder, "encode", lambda self, texts, **kw: encoded.extend(texts) or np.zeros((0, 0)))
+    (corpus / "a.md").unlink()
+    build_index(corpus, tmp_path / "index", model=embedder)
+    assert encoded == [] and StoredIndex.load(tmp_path / "index").titles == ["Alpha", "Charlie"]
+
+
 def test_failed_build_leaves_previous_index_loadable(tmp_path, embedder, monkeypatch):
     corpus = small_corpus(tmp_path / "corpus")
     build_index(corpus, tmp_path / "index", model=embedder)

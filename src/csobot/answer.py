@@ -23,9 +23,10 @@ from .retrieval import Hit, PieceMatch, Query, Retriever
 CANDIDATE_CHUNKS = 6
 # Sentence score = Σ weight · signal: its cosine with the question (centred on the corpus, as retrieval
 # compares them), word-piece match (`Retriever.piece_match`), the share of the question's BM25 term
-# weight it holds and that its section title holds, and the score of its best chunk. Chosen on
-# eval/cso-dev.jsonl and ../shared/bench (README, "Answers").
-SENTENCE_WEIGHTS = {"dense": 0.55, "pieces": 0.8, "terms": 0.2, "section": 0.2, "chunk": 0.45}
+# weight it holds and that its section title holds, the cosine of its section title with the question
+# (a heading says in a word what its sentences are about: "Salary" for "What do CSOs take home?"), and
+# the score of its best chunk. Chosen on eval/cso-dev.jsonl and ../shared/bench (README, "Answers").
+SENTENCE_WEIGHTS = {"dense": 0.55, "pieces": 0.8, "terms": 0.2, "section": 0.2, "title": 0.4, "chunk": 0.45}
 # A sentence joins the best one when it scores at least this fraction of it…
 KEEP_RATIO = 0.4
 MAX_SENTENCES = 5
@@ -89,6 +90,9 @@ class Chatbot:
         paragraphs = {key: n for n, key in enumerate(dict.fromkeys((s.source, s.paragraph) for s in stored.sentences))}
         self.paragraph_of = np.array([paragraphs[(s.source, s.paragraph)] for s in stored.sentences], dtype=np.int64)
         self.section_terms = [set(terms(abbreviated(s.section, stored.acronyms))) for s in stored.sentences]
+        title_of = {title: n for n, title in enumerate(stored.titles)}
+        # -1 for an untitled sentence: it reads the 0 appended after the titles' similarities.
+        self.title_of = np.array([title_of.get(s.section, -1) for s in stored.sentences], dtype=np.int64)
         first_paragraph = {}
         for s in stored.sentences:
             first_paragraph.setdefault(s.source, s.paragraph)
@@ -157,6 +161,7 @@ class Chatbot:
             + w["pieces"] * match.per_sentence
             + w["terms"] * _term_share(weights, [self.sentence_terms[i] for i in candidates])
             + w["section"] * _term_share(weights, [self.section_terms[i] for i in candidates])
+            + w["title"] * np.append(stored.title_vectors @ query.embedding, 0.0)[self.title_of[candidates]]
             + w["chunk"] * np.array([chunk_score[i] for i in candidates])
         )
         if ASKS_FOR_NUMBER.search(question):

@@ -1,6 +1,6 @@
 """Index stage: chunk, embed and store a corpus in a folder, atomically and incrementally.
 
-The folder holds (format 2):
+The folder holds (format 3):
 - `manifest.json`: format version, model id, weights hash and dimension, chunker settings,
   FAISS factory string, per-file content hashes, counts and build time;
 - `chunks.jsonl` and `sentences.jsonl`: one JSON object per chunk / sentence, in vector order;
@@ -8,6 +8,8 @@ The folder holds (format 2):
 - `sentence_pieces.npz`: every sentence's word pieces as the model read them (`embedding.Pieces`):
   `ids` (int32), `vectors` (float16 unit vectors) and `offsets` (int64; sentence i owns rows
   offsets[i]:offsets[i+1]);
+- `titles.json` and `title_vectors.npy`: the corpus's section titles, each once, and their float32 unit
+  vectors, row i for title i;
 - `chunks.faiss`: the FAISS index over the chunk vectors, centred on their mean (inner product = cosine);
 - `bm25/`: the bm25s index over the same chunks (long forms of acronyms replaced by the acronym);
 - `acronyms.json`: the acronyms the corpus defines, {acronym: long form}.
@@ -29,13 +31,13 @@ import faiss
 import numpy as np
 
 from .acronyms import abbreviated, find_acronyms
-from .chunking import Chunk, ChunkerConfig, Sentence, chunk_corpus
+from .chunking import Chunk, ChunkerConfig, Sentence, chunk_corpus, content_hash
 from .corpus import Skipped, load_corpus
 from .embedding import Embedder, Pieces, center, corpus_centroid
 from .errors import CsobotError
 from .lexical import LexicalIndex
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 DEFAULT_FACTORY = "Flat"
 MANIFEST = "manifest.json"
 
@@ -67,6 +69,8 @@ class StoredIndex:
     chunk_vectors: np.ndarray
     sentence_vectors: np.ndarray
     sentence_pieces: Pieces
+    titles: list[str]
+    title_vectors: np.ndarray
     dense: faiss.Index
     lexical: LexicalIndex
     acronyms: dict[str, str]
@@ -90,6 +94,8 @@ class StoredIndex:
                 np.load(folder / "chunk_vectors.npy", allow_pickle=False),
                 np.load(folder / "sentence_vectors.npy", allow_pickle=False),
                 _load_pieces(folder / "sentence_pieces.npz"),
+                json.loads((folder / "titles.json").read_text(encoding="utf-8")),
+                np.load(folder / "title_vectors.npy", allow_pickle=False),
                 faiss.read_index(str(folder / "chunks.faiss")),
                 LexicalIndex.load(folder / "bm25"),
                 json.loads((folder / "acronyms.json").read_text(encoding="utf-8")),
@@ -104,6 +110,8 @@ class StoredIndex:
         np.save(folder / "sentence_vectors.npy", self.sentence_vectors, allow_pickle=False)
         pieces = self.sentence_pieces
         np.savez(folder / "sentence_pieces.npz", ids=pieces.ids, vectors=pieces.vectors, offsets=pieces.offsets)
+        (folder / "titles.json").write_text(json.dumps(self.titles, ensure_ascii=False) + "\n", encoding="utf-8")
+        np.save(folder / "title_vectors.npy", self.title_vectors, allow_pickle=False)
         faiss.write_index(self.dense, str(folder / "chunks.faiss"))
         self.lexical.save(folder / "bm25")
         (folder / "acronyms.json").write_text(json.dumps(self.acronyms, indent=2) + "\n", encoding="utf-8")
@@ -215,19 +223,22 @@ def _reusable(folder: Path, embedder: Embedder) -> _Reusable:
         return _Reusable()
     vectors = {c.hash: v for c, v in zip(old.chunks, old.chunk_vectors, strict=True)}
     vectors.update({s.hash: v for s, v in zip(old.sentences, old.sentence_vectors, strict=True)})
+    vectors.update({content_hash(t): v for t, v in zip(old.titles, old.title_vectors, strict=True)})
     pieces = {s.hash: old.sentence_pieces.of(i) for i, s in enumerate(old.sentences)}
     return _Reusable(vectors, pieces)
 
 
-def _embed_chunks(chunks: list[Chunk], reuse: _Reusable, embedder: Embedder, progress: bool) -> tuple[np.ndarray, int]:
-    """Chunk vectors, computing only those whose hash the old index lacks."""
-    vectors = np.zeros((len(chunks), embedder.dimension), dtype=np.float32)
-    missing = [i for i, c in enumerate(chunks) if c.hash not in reuse.vectors]
-    for i, c in enumerate(chunks):
-        if c.hash in reuse.vectors:
-            vectors[i] = reuse.vectors[c.hash]
+def _embed(
+    items: list[tuple[str, str]], reuse: _Reusable, embedder: Embedder, progress: bool
+) -> tuple[np.ndarray, int]:
+    """Vectors of `items` ((hash, text) pairs), computing only those whose hash the old index lacks."""
+    vectors = np.zeros((len(items), embedder.dimension), dtype=np.float32)
+    missing = [i for i, (h, _) in enumerate(items) if h not in reuse.vectors]
+    for i, (h, _) in enumerate(items):
+        if h in reuse.vectors:
+            vectors[i] = reuse.vectors[h]
     if missing:
-        vectors[missing] = embedder.encode([chunks[i].embedding_input for i in missing], progress=progress)
+        vectors[missing] = embedder.encode([items[i][1] for i in missing], progress=progress)
     return vectors, len(missing)
 
 
@@ -282,7 +293,9 @@ def build_index(
     acronyms = find_acronyms(d.text for d in documents)
     target = Path(index)
     reuse = _reusable(target, embedder)
-    chunk_vectors, embedded_chunks = _embed_chunks(chunks, reuse, embedder, progress)
+    chunk_vectors, embedded_chunks = _embed([(c.hash, c.embedding_input) for c in chunks], reuse, embedder, progress)
+    titles = list(dict.fromkeys(c.section for c in chunks if c.section))
+    title_vectors, _ = _embed([(content_hash(t), t) for t in titles], reuse, embedder, progress)
     sentence_vectors, sentence_pieces, embedded_sentences = _embed_sentences(sentences, reuse, embedder, progress)
     stored = StoredIndex(
         _manifest(
@@ -297,6 +310,8 @@ def build_index(
         chunk_vectors,
         sentence_vectors,
         sentence_pieces,
+        titles,
+        title_vectors,
         _dense_index(center(chunk_vectors, corpus_centroid(chunk_vectors)), factory),
         LexicalIndex.build([abbreviated(c.embedding_input, acronyms) for c in chunks]),
         acronyms,
