@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csobot.answer import ABSTAIN_BELOW, Chatbot, _excerpt
+from csobot.answer import ABSTAIN_BELOW, MAX_WORDS, Chatbot, _excerpt, _most_that_fit
 from csobot.index import build_index
 
 from .conftest import CORPUS
@@ -120,8 +120,20 @@ def test_a_list_lead_in_brings_its_items_in_order(bot):
     assert bot.items_of == {lead: items}
     answer = bot.ask("What are the responsibilities of a CSO?")
     lines = answer.text.splitlines()
-    assert lines[0].startswith(sentences[lead].text) and len(lines) >= 3
-    assert [line[2:].split("[")[0] for line in lines[1:]] == [sentences[i].text[2:] for i in items[: len(lines) - 1]]
+    assert lines[0].startswith(sentences[lead].text) and len(answer.text.split()) <= MAX_WORDS
+    # The seven items do not fit in 60 words: the most that fit whole, in order, then "- …".
+    assert lines[-1] == "- …" and len(lines) - 2 >= 4
+    quoted = [line[2:].split("[")[0] for line in lines[1:-1]]
+    texts = [sentences[i].text[2:] for i in items]
+    assert all(q in texts for q in quoted) and quoted == sorted(quoted, key=texts.index)
+
+
+@given(lengths=st.lists(st.integers(min_value=1, max_value=30), max_size=10), room=st.integers(0, 80))
+def test_the_most_items_that_fit_are_the_shortest(lengths, room):
+    fitting = _most_that_fit(lengths, room, most=4)
+    assert sum(lengths[n] for n in fitting) <= room and len(fitting) <= 4
+    shortest = sorted(lengths)
+    assert len(fitting) == 4 or len(fitting) == len(lengths) or sum(shortest[: len(fitting) + 1]) > room
 
 
 def test_a_consequence_is_quoted_with_its_cause(bot):

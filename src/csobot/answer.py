@@ -30,6 +30,9 @@ SENTENCE_WEIGHTS = {"dense": 0.55, "pieces": 0.8, "terms": 0.2, "section": 0.2, 
 # A sentence joins the best one when it scores at least this fraction of it…
 KEEP_RATIO = 0.4
 MAX_SENTENCES = 5
+# What stands for the items of a list left out: a list item of its own.
+OMISSION = "…"
+OMISSION_WORDS = 2
 SAME_PARAGRAPH_BONUS = 0.15
 MAX_WORDS = 60  # …and the answer stays this short: a sentence that does not fit is quoted in part,
 MIN_PART_WORDS = 10  # when at least this many words are left for it.
@@ -147,12 +150,12 @@ class Chatbot:
 
     def select(
         self, question: str, query: Query, candidates: np.ndarray, chunk_score: dict[int, float], match: PieceMatch
-    ) -> dict[int, str]:
+    ) -> list[tuple[int | None, str]]:
         """The best of the candidate sentences and those close to it, in reading order with the best
         one's paragraph first, each with what of it to quote (list bullet removed): all of it, or when it
-        does not fit, its best clauses."""
+        does not fit, its best clauses. (None, "…") stands for the items of a list left out."""
         if not candidates.size:
-            return {}
+            return []
         stored = self.retriever.stored
         weights = {t: stored.lexical.idf_of(t) for t in set(query.terms)}
         w = SENTENCE_WEIGHTS
@@ -171,27 +174,36 @@ class Chatbot:
         # Sentences of the best one's paragraph (or list, lead-in included) read on from it: a head start.
         score = score + SAME_PARAGRAPH_BONUS * (self.paragraph_of[candidates] == self.paragraph_of[candidates[best]])
         score[best] = np.inf
-        # A list's lead-in is answered by its items, in order, as many as fit.
-        items = self.items_of.get(int(candidates[best]), [])
+        # A list's lead-in is answered by its items, in order: all of them when they fit, else the most
+        # that fit whole (the shortest), and a "- …" line says there are more.
+        items = [i for i in self.items_of.get(int(candidates[best]), []) if i in chunk_score]
         position = {int(i): j for j, i in enumerate(candidates)}
+        room = MAX_WORDS - self._length(int(candidates[best]))
+        complete = not items or sum(self._length(i) for i in items) <= room
+        limit = MAX_WORDS if complete else MAX_WORDS - OMISSION_WORDS
+        if not complete:
+            fitting = _most_that_fit([self._length(i) for i in items], room - OMISSION_WORDS, MAX_SENTENCES - 1)
+            for n, item in enumerate(items):
+                if n not in fitting:
+                    score[position[item]] = -np.inf
+            items = [items[n] for n in sorted(fitting)]
         for n, item in enumerate(items):
-            if item in position:
-                score[position[item]] = np.finfo(np.float64).max / 2 - n
+            score[position[item]] = np.finfo(np.float64).max / 2 - n
         chosen: dict[int, str] = {}
         words = 0
         for j in np.argsort(-score, kind="stable"):
-            if chosen and (len(chosen) >= MAX_SENTENCES or score[j] < floor or words == MAX_WORDS):
+            if chosen and (len(chosen) >= MAX_SENTENCES or score[j] < floor or words == limit):
                 break
             # "As a result, …" is quoted with the sentence it follows from (when retrieved, so it can be cited).
             unit = [i for i in (self.cause_of.get(int(candidates[j])), int(candidates[j])) if i in chunk_score]
             texts = {i: _unbulleted(stored.sentences[i].text) for i in unit if i not in chosen}
             length = sum(_words(t) + (i in self.bulleted) for i, t in texts.items())  # "- " is a word
-            if not chosen and length > MAX_WORDS:  # the best sentence is quoted, in part if need be
+            if not chosen and length > limit:  # the best sentence is quoted, in part if need be
                 i = int(candidates[j])
-                limit = MAX_WORDS - (i in self.bulleted)
-                texts = {i: _excerpt(texts[i], weights, limit) or _first_words(texts[i], limit)}
-            elif words + length > MAX_WORDS:
-                room = MAX_WORDS - words
+                room = limit - (i in self.bulleted)
+                texts = {i: _excerpt(texts[i], weights, room) or _first_words(texts[i], room)}
+            elif words + length > limit:
+                room = limit - words
                 if len(texts) > 1 or room < MIN_PART_WORDS:
                     continue
                 texts = {i: _excerpt(t, weights, room - (i in self.bulleted)) for i, t in texts.items()}
@@ -201,16 +213,31 @@ class Chatbot:
             words += sum(_words(t) + (i in self.bulleted) for i, t in texts.items())
         # In reading order, the best sentence's paragraph first: the answer opens with what answers best.
         lead = self.paragraph_of[candidates[best]]
-        return dict(sorted(chosen.items(), key=lambda item: (self.paragraph_of[item[0]] != lead, item[0])))
+        quotes: list[tuple[int | None, str]] = sorted(
+            chosen.items(), key=lambda item: (self.paragraph_of[item[0]] != lead, item[0])
+        )
+        if not complete:
+            last = max((n for n, (i, _) in enumerate(quotes) if i in items), default=0)
+            quotes.insert(last + 1, (None, OMISSION))
+        return quotes
 
-    def compose(self, chosen: dict[int, str], hits: list[Hit], query: Query) -> Answer:
+    def _length(self, i: int) -> int:
+        """Words sentence i takes in an answer, "- " of a list item included."""
+        return _words(_unbulleted(self.retriever.stored.sentences[i].text)) + (i in self.bulleted)
+
+    def compose(self, quotes: list[tuple[int | None, str]], hits: list[Hit], query: Query) -> Answer:
         """Markdown quoting the chosen sentences, each followed by the marker of the best chunk holding it.
-        Prose runs on in one paragraph; list items keep a line each, as Markdown list items."""
+        Prose runs on in one paragraph; list items keep a line each, as Markdown list items, and so does
+        the "…" standing for items left out."""
         stored = self.retriever.stored
         sources: list[Hit] = []
         lines: list[str] = []
         previous_was_item = False
-        for i, text in chosen.items():
+        for i, text in quotes:
+            if i is None:
+                lines.append(f"- {text}")
+                previous_was_item = True
+                continue
             hit = next(
                 h for h in hits if stored.chunks[h.chunk].sentences[0] <= i < stored.chunks[h.chunk].sentences[1]
             )
@@ -301,6 +328,17 @@ def _excerpt(text: str, weights: dict[str, float], limit: int) -> str | None:
         return None
     first, last = best
     return ("… " if first else "") + " ".join(clauses[first:last]) + (" …" if last < len(clauses) else "")
+
+
+def _most_that_fit(lengths: list[int], room: int, most: int) -> set[int]:
+    """Positions of the most items, up to `most`, whose lengths add up to at most `room`: the shortest."""
+    fitting: set[int] = set()
+    for n in sorted(range(len(lengths)), key=lambda n: lengths[n]):
+        if len(fitting) == most or lengths[n] > room:
+            break
+        fitting.add(n)
+        room -= lengths[n]
+    return fitting
 
 
 def _first_words(text: str, limit: int) -> str:
