@@ -49,11 +49,23 @@ def test_off_topic_questions_are_declined_naming_what_is_covered(bot, question):
     assert "Salary" in answer.text and "Education" in answer.text  # the corpus's own section titles
 
 
-def test_a_follow_up_is_read_against_the_previous_question(bot):
-    first = bot.ask("How much does a CSO earn?")
-    history = [{"role": "user", "content": "How much does a CSO earn?"}, {"role": "assistant", "content": first.text}]
-    answer = bot.ask("And at multinational companies?", history=history)
-    assert "$300,000" in answer.text
+def chat(*questions: str) -> list[dict]:
+    return [turn for q in questions for turn in ({"role": "user", "content": q}, {"role": "assistant", "content": "…"})]
+
+
+def test_a_follow_up_the_corpus_does_not_cover_alone_is_read_with_the_previous_question(bot):
+    assert bot.ask("Tell me more.").abstained
+    answer = bot.ask(
+        "Tell me more.", history=chat("What skills does a CSO need?", "Which certifications can a CSO get?")
+    )
+    assert not answer.abstained and answer.sources[0].section == "Certifications"
+    assert "$300,000" in bot.ask("And at multinational companies?", history=chat("How much does a CSO earn?")).text
+
+
+def test_a_follow_up_covered_alone_is_answered_alone(bot):
+    """ "they" are the CSOs of the previous question; its salary words would only mislead."""
+    answer = bot.ask("Where do they work?", history=chat("How much does a CSO earn?"))
+    assert answer.sources[0].section == "Work Environment"
 
 
 def test_typos_and_terse_queries_still_find_the_answer(bot):

@@ -43,8 +43,6 @@ ABSTAIN_BELOW = 0.22
 # …and when the passages found hold at least this much of what it asks (`PieceMatch.coverage`): off-topic
 # questions hold 0.15–0.4, SQuAD's all but 0.2% over 0.53 (README, "Abstention").
 COVERED_FROM = 0.4
-# A follow-up is read on its own when it finds this much evidence alone; else with the previous question.
-FOLLOW_UP_ALONE = 0.45
 # A question asking for a quantity or a date is answered by a sentence that holds a number.
 ASKS_FOR_NUMBER = re.compile(
     r"\b(how (much|many|long|old|far|often|large|big)|when|what (year|percentage|date)|which year)\b", re.IGNORECASE
@@ -115,18 +113,17 @@ class Chatbot:
 
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
         """Answer `question`, reading follow-ups against the chat `history` (Gradio messages format)."""
-        query = self.retriever.query(question)
-        evidence = self.evidence(query)
+        answer = self.answer(question, self.retriever.query(question))
         previous = previous_question(history)
-        if previous and evidence < FOLLOW_UP_ALONE:
-            query = self.retriever.query(f"{question} {previous}")
-            evidence = self.evidence(query)
-        if evidence < ABSTAIN_BELOW:
-            return self.declined(query)
-        return self.answer(question, query)
+        if answer.abstained and previous:
+            # Not covered alone ("And the lowest?"): a follow-up, read with the question before it.
+            answer = self.answer(question, self.retriever.query(f"{question} {previous}"))
+        return answer
 
     def answer(self, question: str, query: Query) -> Answer:
-        """Answer from the passages that best match `query`, unless they hold too little of what it asks."""
+        """Answer from the passages that best match `query`, unless the corpus does not cover it."""
+        if self.evidence(query) < ABSTAIN_BELOW:
+            return self.declined(query)
         hits = self.retriever.rank(query, CANDIDATE_CHUNKS)
         chunk_score: dict[int, float] = {}  # sentence → score of the best candidate chunk holding it
         for hit in hits:
