@@ -196,3 +196,12 @@ def test_a_section_title_matching_the_question_draws_the_answer_to_its_section(b
     answer = bot.ask("What is the work environment of a CSO like?")
     assert answer.sources[0].section == "Work Environment"
     assert quoted_sentences(answer.text)[0] in answer.sources[0].text
+
+
+def test_a_title_speaks_less_for_paragraphs_further_below_it(raw_index, embedder):
+    """The raw article has no "Salary" heading: its pay paragraph sits under "Work Environment" too."""
+    bot = Chatbot.load(raw_index, embedder)
+    under = [s for s in bot.retriever.stored.sentences if s.section == "Work Environment"]
+    assert len({s.paragraph for s in under}) == 2
+    first = quoted_sentences(bot.ask("cso work environment").text)[0]
+    assert first in [s.text for s in under if s.paragraph == under[0].paragraph]

@@ -27,6 +27,8 @@ CANDIDATE_CHUNKS = 6
 # (a heading says in a word what its sentences are about: "Salary" for "What do CSOs take home?"), and
 # the score of its best chunk. Chosen on eval/cso-dev.jsonl and ../shared/bench (README, "Answers").
 SENTENCE_WEIGHTS = {"dense": 0.55, "pieces": 0.8, "terms": 0.2, "section": 0.2, "title": 0.4, "chunk": 0.45}
+# The title's cosine counts in full for the first paragraph under it, times this for each one further down.
+TITLE_DECAY = 0.25
 # A sentence joins the best one when it scores at least this fraction of it…
 KEEP_RATIO = 0.4
 MAX_SENTENCES = 5
@@ -92,8 +94,16 @@ class Chatbot:
         self.paragraph_of = np.array([paragraphs[(s.source, s.paragraph)] for s in stored.sentences], dtype=np.int64)
         self.section_terms = [set(terms(abbreviated(s.section, stored.acronyms))) for s in stored.sentences]
         title_of = {title: n for n, title in enumerate(stored.titles)}
-        # -1 for an untitled sentence: it reads the 0 appended after the titles' similarities.
         self.title_of = np.array([title_of.get(s.section, -1) for s in stored.sentences], dtype=np.int64)
+        # A heading speaks for the paragraph under it, less for each one further down: unedited text
+        # drifts (the raw article has its salary paragraph under "Work Environment").
+        last: dict[tuple[str, str], tuple[int, int]] = {}  # (document, section) → (paragraph, its depth)
+        depth = []
+        for s in stored.sentences:
+            paragraph, below = last.get((s.source, s.section), (s.paragraph, 0))
+            last[(s.source, s.section)] = (s.paragraph, below + (s.paragraph != paragraph))
+            depth.append(last[(s.source, s.section)][1])
+        self.title_reach = TITLE_DECAY ** np.array(depth, dtype=np.float64)
         first_paragraph = {}
         for s in stored.sentences:
             first_paragraph.setdefault(s.source, s.paragraph)
@@ -156,12 +166,14 @@ class Chatbot:
         stored = self.retriever.stored
         weights = {t: stored.lexical.idf_of(t) for t in set(query.terms)}
         w = SENTENCE_WEIGHTS
+        # -1, a sentence under no title, reads the 0 appended.
+        title_match = np.append(stored.title_vectors @ query.embedding, 0.0)
         score = (
             w["dense"] * self.retriever.sentence_scores(query)[candidates]
             + w["pieces"] * match.per_sentence
             + w["terms"] * _term_share(weights, [self.sentence_terms[i] for i in candidates])
             + w["section"] * _term_share(weights, [self.section_terms[i] for i in candidates])
-            + w["title"] * np.append(stored.title_vectors @ query.embedding, 0.0)[self.title_of[candidates]]
+            + w["title"] * title_match[self.title_of[candidates]] * self.title_reach[candidates]
             + w["chunk"] * np.array([chunk_score[i] for i in candidates])
         )
         if ASKS_FOR_NUMBER.search(question):
