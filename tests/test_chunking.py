@@ -1,9 +1,11 @@
+import re
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from transformers import AutoTokenizer
 
-from csobot.chunking import ChunkerConfig, chunk_document, looks_like_heading, parse_blocks
+from csobot.chunking import BOILERPLATE, ChunkerConfig, chunk_document, looks_like_heading, parse_blocks
 from csobot.corpus import Document
 from csobot.embedding import packaged_model_dir
 
@@ -22,8 +24,10 @@ def doc(text: str) -> Document:
     return Document("doc.md", text, "0" * 64)
 
 
-def heading_spans(text: str) -> list[tuple[int, int]]:
-    return [(b.start, b.end) for b in parse_blocks(text) if b.kind == "heading"]
+def left_out_spans(text: str) -> list[tuple[int, int]]:
+    """Headings, and lines of web boilerplate: the text no chunk holds."""
+    headings = [(b.start, b.end) for b in parse_blocks(text) if b.kind == "heading"]
+    return headings + [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text) if BOILERPLATE.match(m.group())]
 
 
 words = st.sampled_from(
@@ -38,6 +42,7 @@ line = st.one_of(
     sentence.map(lambda s: "- " + s),
     sentence.map(lambda s: "## " + s[:40]),
     st.just("Work Environment"),
+    st.just("Related Resource: Top 40 Best Associates in Criminal Justice Online 2018"),
     st.just(""),
 )
 documents = st.lists(line, min_size=1, max_size=25).map("\n".join).filter(lambda t: t.strip())
@@ -58,7 +63,7 @@ def test_chunks_are_exact_spans_within_the_window_and_lose_no_text(text, count_t
     covered = [False] * len(text)
     for chunk in chunks:
         covered[chunk.start : chunk.end] = [True] * (chunk.end - chunk.start)
-    for start, end in heading_spans(text):
+    for start, end in left_out_spans(text):
         covered[start:end] = [True] * (end - start)
     lost = [c for c, seen in zip(text, covered, strict=True) if not seen and not c.isspace()]
     assert lost == []
@@ -86,6 +91,13 @@ def test_raw_text_headings_are_recognised():
     assert not looks_like_heading("How much does a CSO earn?")
     assert not looks_like_heading("Chief security officers have the following responsibilities;")
     assert not looks_like_heading("  • Perform analyses.")
+
+
+def test_a_lone_line_of_web_boilerplate_is_neither_heading_nor_content():
+    text = "Intro text.\n\nRelated Resource: Top 40 Best Associates in Criminal Justice Online 2018\n\nMore text."
+    blocks = parse_blocks(text)
+    assert [b.kind for b in blocks] == ["paragraph", "paragraph"]
+    assert not any("Related" in text[b.start : b.end] for b in blocks)
 
 
 def test_an_overlong_sentence_is_cut_at_words_to_fit(count_tokens):

@@ -1,7 +1,8 @@
 """Chunk stage: documents → sentences → section-aware chunks that fit the model's window.
 
 A document is read as blocks: headings (Markdown `#` lines, or a short title-cased line standing
-alone), list items (one per bullet or number) and paragraphs. Paragraphs are split into sentences
+alone), list items (one per bullet or number) and paragraphs; a lone line of web boilerplate ("Related
+Resource: …", "Read more") is left out. Paragraphs are split into sentences
 with pysbd; a list item stays one unit so that answers can quote it whole. Units are packed into
 chunks that never cross a section and never cut a unit, so every chunk is a span of its source.
 """
@@ -21,6 +22,13 @@ TokenCounter = Callable[[Sequence[str]], list[int]]
 
 BULLET = re.compile(r"^[ \t]*(?:[-*+•▪‣◦·]|\d{1,3}[.)])[ \t]+")
 MD_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t#]*$")
+# A lone line like these is a web page's link to elsewhere ("Related Resource: Top 40 …"): neither a
+# heading nor content, so it is left out.
+BOILERPLATE = re.compile(
+    r"^\s*(related (resources?|posts?|articles?|reading|links?)|sponsored|advertisement|read (more|also|next)|"
+    r"see also|you (may|might) also like|recommended( for you)?)\b",
+    re.IGNORECASE,
+)
 WORD = re.compile(r"\S+")
 # A section title longer than this is kept as metadata but not prepended to the embedded text.
 MAX_CONTEXT_CHARS = 200
@@ -117,6 +125,9 @@ def parse_blocks(text: str) -> list[_Block]:
 
     def flush_run() -> None:
         lone = text[run[0][0] : run[0][1]] if len(run) == 1 else ""
+        if lone and BOILERPLATE.match(lone):
+            run.clear()
+            return
         if lone and not MD_HEADING.match(lone) and looks_like_heading(lone):
             start, end = run[0]
             blocks.append(_Block("heading", start, end, text[start:end].strip()))
