@@ -60,6 +60,9 @@ def test_a_follow_up_the_corpus_does_not_cover_alone_is_read_with_the_previous_q
     )
     assert not answer.abstained and answer.sources[0].section == "Certifications"
     assert "$300,000" in bot.ask("And at multinational companies?", history=chat("How much does a CSO earn?")).text
+    # Nothing but stop words asks nothing on its own: no answer alone, the previous question's with it.
+    assert bot.ask("And at most?").abstained
+    assert "$300,000" in bot.ask("And at most?", history=chat("How much does a CSO earn?")).text
 
 
 def test_a_follow_up_covered_alone_is_answered_alone(bot):
@@ -96,7 +99,7 @@ def test_wordless_sentences_are_never_quoted(tmp_path, embedder):
 def test_headings_adverts_and_remarks_about_the_post_are_never_quoted(raw_index, embedder):
     bot = Chatbot.load(raw_index, embedder)
     sentences = bot.retriever.stored.sentences
-    assert not any(s.text.startswith("Related Resource") for s in sentences), "a lone title line is a heading"
+    assert not any("Related Resource" in s.text or "Related Resource" in s.section for s in sentences)
     assert not any(s.text == "Key Responsibilities" for s in sentences)
     remarks = [i for i, s in enumerate(sentences) if "this post" in s.text.lower()]
     assert len(remarks) == 2 and not bot.quotable[remarks].any()
@@ -202,6 +205,6 @@ def test_a_title_speaks_less_for_paragraphs_further_below_it(raw_index, embedder
     """The raw article has no "Salary" heading: its pay paragraph sits under "Work Environment" too."""
     bot = Chatbot.load(raw_index, embedder)
     under = [s for s in bot.retriever.stored.sentences if s.section == "Work Environment"]
-    assert len({s.paragraph for s in under}) == 2
+    assert len({s.paragraph for s in under}) >= 2
     first = quoted_sentences(bot.ask("cso work environment").text)[0]
     assert first in [s.text for s in under if s.paragraph == under[0].paragraph]

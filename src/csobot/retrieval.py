@@ -82,9 +82,10 @@ class PieceMatch:
 
     @property
     def coverage(self) -> float:
-        """How much of the question the sentences hold between them: each piece counted where it matches best."""
+        """How much of the question the sentences hold between them: each piece counted where it matches
+        best. A question of stop words alone ("And at most?") asks nothing they could hold: 0."""
         if not self.weights.size:
-            return 1.0
+            return 0.0
         return float(self.best.max(axis=0, initial=0.0) @ self.weights / self.weights.sum())
 
 
@@ -143,7 +144,7 @@ class Retriever:
                 kept_terms += word_terms
             elif word_terms:
                 dropped.append(word)
-        if not kept_terms:
+        if not kept_terms and dropped:
             embedding, pieces = self.embedder.encode_with_pieces([question])
             return Query(question, all_terms, embedding[0], embedding[0], pieces, about_topic=True)
         text = " ".join(kept)
