@@ -24,7 +24,7 @@ CANDIDATE_CHUNKS = 6
 # Sentence score = Σ weight · signal: its cosine with the question (centred on the corpus, as retrieval
 # compares them), word-piece match (`Retriever.piece_match`), the share of the question's BM25 term
 # weight it holds and that its section title holds, the cosine of its section title with the question
-# (a heading says in a word what its sentences are about: "Salary" for "What do CSOs take home?"), and
+# (a heading says in a word what its sentences are about: "Education" for "What schooling do I need?"), and
 # the score of its best chunk. Chosen on eval/cso-dev.jsonl and ../shared/bench (README, "Answers").
 SENTENCE_WEIGHTS = {"dense": 0.55, "pieces": 0.8, "terms": 0.2, "section": 0.2, "title": 0.4, "chunk": 0.45}
 # The title's cosine counts in full for the first paragraph under it, times this for each one further down.
@@ -34,7 +34,7 @@ KEEP_RATIO = 0.4
 MAX_SENTENCES = 5
 # What stands for the items of a list left out: a list item of its own.
 OMISSION = "…"
-OMISSION_WORDS = 2
+OMISSION_WORDS = len(f"- {OMISSION}".split())
 SAME_PARAGRAPH_BONUS = 0.15
 MAX_WORDS = 60  # …and the answer stays this short: a sentence that does not fit is quoted in part,
 MIN_PART_WORDS = 10  # when at least this many words are left for it.
@@ -187,11 +187,12 @@ class Chatbot:
         # that fit whole (the shortest), and a "- …" line says there are more.
         items = [i for i in self.items_of.get(int(candidates[best]), []) if i in chunk_score]
         position = {int(i): j for j, i in enumerate(candidates)}
-        room = MAX_WORDS - self._length(int(candidates[best]))
-        complete = not items or sum(self._length(i) for i in items) <= room
+        room_for_items = MAX_WORDS - self._length(int(candidates[best]))
+        complete = not items or sum(self._length(i) for i in items) <= room_for_items
         limit = MAX_WORDS if complete else MAX_WORDS - OMISSION_WORDS
         if not complete:
-            fitting = _most_that_fit([self._length(i) for i in items], room - OMISSION_WORDS, MAX_SENTENCES - 1)
+            lengths = [self._length(i) for i in items]
+            fitting = _most_that_fit(lengths, room_for_items - OMISSION_WORDS, MAX_SENTENCES - 1)
             for n, item in enumerate(items):
                 if n not in fitting:
                     score[position[item]] = -np.inf

@@ -1,10 +1,10 @@
 """Chunk stage: documents → sentences → section-aware chunks that fit the model's window.
 
 A document is read as blocks: headings (Markdown `#` lines, or a short title-cased line standing
-alone), list items (one per bullet or number) and paragraphs; a lone line of web boilerplate ("Related
-Resource: …", "Read more") is left out. Paragraphs are split into sentences
-with pysbd; a list item stays one unit so that answers can quote it whole. Units are packed into
-chunks that never cross a section and never cut a unit, so every chunk is a span of its source.
+alone), list items (one per bullet or number) and paragraphs; a lone line of web boilerplate
+("Related Resource: …", "Read more") is left out. Paragraphs are split into sentences with pysbd; a
+list item stays one unit so that answers can quote it whole. Units are packed into chunks that never
+cross a section and never cut a unit, so every chunk is a span of its source.
 """
 
 from __future__ import annotations
