@@ -61,6 +61,14 @@ CONSEQUENCE = re.compile(
 )
 # A "sentence" without one (a row of emoji or rules) says nothing to quote.
 LETTER_OR_DIGIT = re.compile(r"[^\W_]")
+# Requests no quotation can serve, whatever the corpus: to write new text ("Write me a Python function…"),
+# or to drop the bot's rules ("Ignore your instructions…").
+NOT_A_QUESTION = re.compile(
+    r"^\s*(please\s+)?(write|generate|compose|draft|translate|rewrite|code|implement)\b"
+    r"|\b(ignore|disregard|forget)\b[^.?!]{0,40}\b(instructions?|rules|prompt|above|previous|prior|documents?)\b"
+    r"|\bsystem prompt\b",
+    re.IGNORECASE,
+)
 # Sentences about the document rather than its subject ("this post will shed more light…").
 META = re.compile(r"\b(this|the) (post|article|page|blog|guide|website)\b", re.IGNORECASE)
 
@@ -123,6 +131,8 @@ class Chatbot:
 
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
         """Answer `question`, reading follow-ups against the chat `history` (Gradio messages format)."""
+        if NOT_A_QUESTION.search(question):
+            return self.declined(question)
         answer = self.answer(question, self.retriever.query(question))
         previous = previous_question(history)
         if answer.abstained and previous:
@@ -133,7 +143,7 @@ class Chatbot:
     def answer(self, question: str, query: Query) -> Answer:
         """Answer from the passages that best match `query`, unless the corpus does not cover it."""
         if self.evidence(query) < ABSTAIN_BELOW:
-            return self.declined(query)
+            return self.declined(query.text)
         hits = self.retriever.rank(query, CANDIDATE_CHUNKS)
         chunk_score: dict[int, float] = {}  # sentence → score of the best candidate chunk holding it
         for hit in hits:
@@ -151,7 +161,7 @@ class Chatbot:
             # openings are what they say of it in general; asked about nothing they name, they are silent.
             topic = self.retriever.query(query.topic) if query.topic else None
             if topic is None or not topic.about_topic:
-                return self.declined(query)
+                return self.declined(query.text)
             return self.answer(query.topic, topic)
         return self.compose(self.select(question, query, candidates, chunk_score, match), hits, query)
 
@@ -263,12 +273,12 @@ class Chatbot:
             previous_was_item = item
         return Answer("\n".join(lines), sources, False, query.text)
 
-    def declined(self, query: Query) -> Answer:
+    def declined(self, asked: str) -> Answer:
         covered = ", ".join(self.coverage)
         text = (
             f"The documents don't cover that. They cover: {covered}." if covered else "The documents don't cover that."
         )
-        return Answer(text, [], True, query.text)
+        return Answer(text, [], True, asked)
 
 
 def _links(sentences: list[Sentence], quotable: np.ndarray) -> tuple[dict[int, list[int]], dict[int, int]]:
