@@ -65,6 +65,13 @@ def test_a_follow_up_the_corpus_does_not_cover_alone_is_read_with_the_previous_q
     assert "$300,000" in bot.ask("And at most?", history=chat("How much does a CSO earn?")).text
 
 
+def test_a_follow_up_naming_its_subject_by_pronoun_is_read_with_the_previous_questions_topic(bot):
+    """With the whole previous question, "duties" would bring the duties; "they" are the CSOs."""
+    opening = [s.text for s in bot.retriever.stored.sentences if s.paragraph == 0]
+    answer = bot.ask("And who do they report to?", history=chat("What are the duties of a CSO?"))
+    assert quoted_sentences(answer.text) == opening
+
+
 def test_a_follow_up_covered_alone_is_answered_alone(bot):
     """ "they" are the CSOs of the previous question; its salary words would only mislead."""
     answer = bot.ask("Where do they work?", history=chat("How much does a CSO earn?"))

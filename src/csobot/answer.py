@@ -45,6 +45,8 @@ ABSTAIN_BELOW = 0.22
 # …and when the passages found hold at least this much of what it asks (`PieceMatch.coverage`): off-topic
 # questions hold 0.15–0.4, SQuAD's all but 0.2% over 0.53 (README, "Abstention").
 COVERED_FROM = 0.4
+# A follow-up naming its subject by pronoun.
+PRONOUN = re.compile(r"\b(he|she|they|them|their|his|her|it|its|that person|this role)\b", re.IGNORECASE)
 # A question asking for a quantity or a date is answered by a sentence that holds a number.
 ASKS_FOR_NUMBER = re.compile(
     r"\b(how (much|many|long|old|far|often|large|big)|when|what (year|percentage|date)|which year)\b", re.IGNORECASE
@@ -136,8 +138,13 @@ class Chatbot:
         answer = self.answer(question, self.retriever.query(question))
         previous = previous_question(history)
         if answer.abstained and previous:
-            # Not covered alone ("And the lowest?"): a follow-up, read with the question before it.
-            answer = self.answer(question, self.retriever.query(f"{question} {previous}"))
+            # Not covered alone: a follow-up. "And who do they report to?" asks about what the question
+            # before it was about (its topic words, if it named the topic); "And the lowest?" asks it again.
+            topic = self.retriever.query(previous).topic if PRONOUN.search(question) else ""
+            if topic:
+                answer = self.answer(question, self.retriever.query(f"{question} {topic}"))
+            if answer.abstained:
+                answer = self.answer(question, self.retriever.query(f"{question} {previous}"))
         return answer
 
     def answer(self, question: str, query: Query) -> Answer:
