@@ -13,6 +13,7 @@ QUESTIONS = [
     ("What are the key responsibilities of a CSO?", "independent security audits"),
     ("What is the work environment of a CSO like?", "behind a computer"),
     ("What experience is required?", "leadership experience"),
+    ("Does a CSO report to the CEO?", "chief executive officer"),  # the article never writes "CEO"
 ]
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .acronyms import abbreviated
+from .acronyms import abbreviated, spelled_out
 from .embedding import Embedder, Pieces, center, corpus_centroid, dot
 from .errors import CsobotError
 from .index import StoredIndex, check_model
@@ -28,6 +28,7 @@ TOPIC_SHARE = 0.7
 # FAISS candidates per query before fusion; BM25 scores every chunk, cheaply, from its sparse matrix.
 DENSE_CANDIDATES = 100
 WORD = re.compile(r"\S+")
+WORD_CHARS = re.compile(r"[A-Za-z]+")
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,8 @@ class Retriever:
         self.embedder = embedder
         self.folder = folder
         self.speller = Speller([c.text for c in stored.chunks], embedder.known_words())
+        self.corpus_text = "\n".join(c.text for c in stored.chunks)
+        self.corpus_words = {w.lower() for w in WORD_CHARS.findall(self.corpus_text)}
         self.centroid = corpus_centroid(stored.chunk_vectors)
         self.chunk_vectors = center(stored.chunk_vectors, self.centroid)
         self.sentence_vectors = center(stored.sentence_vectors, self.centroid)
@@ -135,6 +138,7 @@ class Retriever:
         dropped: list[str] = []
         kept_terms: list[str] = []
         all_terms: list[str] = []
+        question = spelled_out(question, self.corpus_text, self.corpus_words, STOPWORDS)
         question = abbreviated(self.speller.correct(question), self.stored.acronyms)
         for word in WORD.findall(question):
             word_terms = terms(word)
