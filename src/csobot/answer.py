@@ -197,8 +197,6 @@ class Chatbot:
             score = score + NUMBER_BONUS * self.has_number[candidates]
         best = int(np.argmax(score))
         floor = KEEP_RATIO * score[best]
-        # Sentences of the best one's paragraph (or list, lead-in included) read on from it: a head start.
-        score = score + SAME_PARAGRAPH_BONUS * (self.paragraph_of[candidates] == self.paragraph_of[candidates[best]])
         score[best] = np.inf
         # A list's lead-in is answered by its items, in order: all of them when they fit, else the most
         # that fit whole (the shortest), and a "- …" line says there are more.
@@ -218,9 +216,12 @@ class Chatbot:
             score[position[item]] = np.finfo(np.float64).max / 2 - n
         chosen: dict[int, str] = {}
         words = 0
-        for j in np.argsort(-score, kind="stable"):
+        read_on: set[int] = set()  # paragraphs quoted from
+        while score.max() > -np.inf:
+            j = int(np.argmax(score))
             if chosen and (len(chosen) >= MAX_SENTENCES or score[j] < floor or words == limit):
                 break
+            score[j] = -np.inf
             # "As a result, …" is quoted with the sentence it follows from (when retrieved, so it can be cited).
             unit = [i for i in (self.cause_of.get(int(candidates[j])), int(candidates[j])) if i in chunk_score]
             texts = {i: _unbulleted(stored.sentences[i].text) for i in unit if i not in chosen}
@@ -238,6 +239,11 @@ class Chatbot:
                     continue
             chosen |= texts
             words += sum(_words(t) + (i in self.bulleted) for i, t in texts.items())
+            # The rest of a quoted sentence's paragraph (or list, lead-in included) reads on from it: a head start.
+            paragraph = self.paragraph_of[candidates[j]]
+            if paragraph not in read_on:
+                read_on.add(paragraph)
+                score[self.paragraph_of[candidates] == paragraph] += SAME_PARAGRAPH_BONUS
         # In reading order, the best sentence's paragraph first: the answer opens with what answers best.
         lead = self.paragraph_of[candidates[best]]
         quotes: list[tuple[int | None, str]] = sorted(
