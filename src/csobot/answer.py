@@ -66,7 +66,7 @@ LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 # Requests no quotation can serve, whatever the corpus: to write new text ("Write me a Python function…"),
 # or to drop the bot's rules ("Ignore your instructions…").
 NOT_A_QUESTION = re.compile(
-    r"^\s*(please\s+)?(write|generate|compose|draft|translate|rewrite|code|implement)\b"
+    r"^\s*(please\s+)?(write|generate|compose|draft|translate|rewrite|implement)\b"
     r"|\b(ignore|disregard|forget)\b[^.?!]{0,40}\b(instructions?|rules|prompt|above|previous|prior|documents?)\b"
     r"|\bsystem prompt\b",
     re.IGNORECASE,
