@@ -191,7 +191,12 @@ def test_a_sentence_too_long_to_quote_whole_is_quoted_in_part(tmp_path, embedder
 
 @settings(max_examples=200, deadline=None)
 @given(
-    clauses=st.lists(st.text(alphabet="abcdefgh ", min_size=1, max_size=40), min_size=1, max_size=12),
+    # Clauses as text has them: words, the comma after one sticking to its last word.
+    clauses=st.lists(
+        st.text(alphabet="abcdefgh ", min_size=1, max_size=40).map(lambda c: " ".join(c.split())).filter(bool),
+        min_size=1,
+        max_size=12,
+    ),
     limit=st.integers(min_value=3, max_value=60),
 )
 def test_an_excerpt_fits_its_limit_and_quotes_the_text(clauses, limit):
