@@ -151,7 +151,8 @@ class Chatbot:
         """Answer from the passages that best match `query`, unless the corpus does not cover it."""
         if self.evidence(query) < ABSTAIN_BELOW:
             return self.declined(query.text)
-        hits = self.retriever.rank(query, CANDIDATE_CHUNKS)
+        ranking = self.retriever.ranking(query, CANDIDATE_CHUNKS)
+        hits = ranking.hits
         chunk_score: dict[int, float] = {}  # sentence → score of the best candidate chunk holding it
         for hit in hits:
             for i in range(*self.retriever.stored.chunks[hit.chunk].sentences):
@@ -161,7 +162,7 @@ class Chatbot:
         if query.about_topic and self.is_lead[candidates].any():
             # "What is a CSO?" names only what every passage is about: the documents' openings say what it is.
             candidates = candidates[self.is_lead[candidates]]
-        match = self.retriever.piece_match(query, candidates)
+        match = ranking.match_of(candidates)
         if not query.about_topic and match.coverage < COVERED_FROM:
             # Nothing in the passages matches what the question asks beyond the corpus's topic. Asked about
             # the topic ("Who does a CSO report to?" where the text says "responds to"), the documents'

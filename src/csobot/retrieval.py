@@ -199,6 +199,11 @@ class Retriever:
         return PieceMatch(best, weights)
 
     def rank(self, query: Query, k: int) -> list[Hit]:
+        """The k chunks that best match `query`, best first."""
+        return self.ranking(query, k).hits
+
+    def ranking(self, query: Query, k: int) -> Ranking:
+        """`rank`, with the word-piece match it computed on the way, so that it need not be computed again."""
         sentence_scores = self.sentence_scores(query)
         dense, lexical = self.chunk_scores(query)
         best_sentence = np.maximum.reduceat(sentence_scores[self._members], self._member_starts)
@@ -207,12 +212,13 @@ class Retriever:
         shortlist = min(max(k, RERANK_CANDIDATES), len(fused))
         top = np.argpartition(-fused, shortlist - 1)[:shortlist]
         ranges = [range(*self.stored.chunks[i].sentences) for i in top]
-        match = self.piece_match(query, np.fromiter((j for r in ranges for j in r), dtype=np.int64)).per_sentence
-        best_match = np.maximum.reduceat(match, np.cumsum([0] + [len(r) for r in ranges[:-1]]))
+        sentences = np.fromiter((j for r in ranges for j in r), dtype=np.int64)
+        match = self.piece_match(query, sentences)
+        best_match = np.maximum.reduceat(match.per_sentence, np.cumsum([0] + [len(r) for r in ranges[:-1]]))
         scores = (fused[top] + PIECE_WEIGHT * best_match) / (1 + SENTENCE_WEIGHT + PIECE_WEIGHT)
         order = np.argsort(-scores, kind="stable")[: min(k, len(fused))]
         chunks = self.stored.chunks
-        return [
+        hits = [
             Hit(
                 text=chunks[i].text,
                 score=float(score),
@@ -226,6 +232,21 @@ class Retriever:
             )
             for i, score in zip(top[order], scores[order], strict=True)
         ]
+        return Ranking(hits, sentences, match)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """The hits of `Retriever.ranking`, and the word-piece match of every sentence of the chunks it weighed."""
+
+    hits: list[Hit]
+    sentences: np.ndarray  # the sentences matched: those of the shortlisted chunks, the hits' among them
+    match: PieceMatch  # row i for sentences[i]
+
+    def match_of(self, sentences: np.ndarray) -> PieceMatch:
+        """The match of some of the hits' sentences."""
+        row = dict(zip(self.sentences.tolist(), range(len(self.sentences)), strict=True))
+        return PieceMatch(self.match.best[[row[int(i)] for i in sentences]], self.match.weights)
 
 
 def _piece_idf(pieces: Pieces, vocabulary: int) -> np.ndarray:
