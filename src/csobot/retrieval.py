@@ -128,9 +128,10 @@ class Retriever:
         return self.rank(self.query(question), k)
 
     def query(self, question: str) -> Query:
-        """Rewrite the question for the index: one term per acronym, misspellings corrected against
-        the corpus vocabulary, and the corpus's topic words dropped, since every passage shares them
-        (see TOPIC_SHARE); the question is kept whole when nothing else would remain."""
+        """Rewrite the question for the index: acronyms the corpus never writes spelled out as it does,
+        one term per acronym it defines, misspellings corrected against the corpus vocabulary, and the
+        corpus's topic words dropped, since every passage shares them (see TOPIC_SHARE); a question
+        naming the topic and nothing else besides stop words is kept whole (`Query.about_topic`)."""
         if not question.strip():
             raise CsobotError("the question is empty")
         lexical = self.stored.lexical
