@@ -140,7 +140,7 @@ class Chatbot:
         if answer.abstained and previous:
             # Not covered alone: a follow-up. "And who do they report to?" asks about what the question
             # before it was about (its topic words, if it named the topic); "And the lowest?" asks it again.
-            topic = self.retriever.query(previous).topic if PRONOUN.search(question) else ""
+            topic = " ".join(self.retriever.rewrite(previous)[2]) if PRONOUN.search(question) else ""
             if topic:
                 answer = self.answer(question, self.retriever.query(f"{question} {topic}"))
             if answer.abstained:

@@ -128,35 +128,37 @@ class Retriever:
         return self.rank(self.query(question), k)
 
     def query(self, question: str) -> Query:
-        """Rewrite the question for the index: acronyms the corpus never writes spelled out as it does,
-        one term per acronym it defines, misspellings corrected against the corpus vocabulary, and the
-        corpus's topic words dropped, since every passage shares them (see TOPIC_SHARE); a question
-        naming the topic and nothing else besides stop words is kept whole (`Query.about_topic`)."""
-        if not question.strip():
-            raise CsobotError("the question is empty")
-        lexical = self.stored.lexical
-        kept: list[str] = []
-        dropped: list[str] = []
-        kept_terms: list[str] = []
-        all_terms: list[str] = []
-        question = spelled_out(question, self.corpus_text, self.corpus_words, STOPWORDS)
-        question = abbreviated(self.speller.correct(question), self.stored.acronyms)
-        for word in WORD.findall(question):
-            word_terms = terms(word)
-            all_terms += word_terms
-            if not any(lexical.is_topic(t, TOPIC_SHARE) for t in word_terms):
-                kept.append(word)
-                kept_terms += word_terms
-            elif word_terms:
-                dropped.append(word)
+        """Rewrite the question for the index (`rewrite`) and embed it once. A question naming the
+        topic and nothing else besides stop words is kept whole (`Query.about_topic`)."""
+        question, kept, dropped = self.rewrite(question)
+        kept_terms = [t for word in kept for t in terms(word)]
         if not kept_terms and dropped:
             embedding, pieces = self.embedder.encode_with_pieces([question])
-            return Query(question, all_terms, embedding[0], embedding[0], pieces, about_topic=True)
+            return Query(question, terms(question), embedding[0], embedding[0], pieces, about_topic=True)
         text = " ".join(kept)
         embedding, pieces = self.embedder.encode_with_pieces([text])
         return Query(
             text, kept_terms, center(embedding, self.centroid)[0], embedding[0], pieces, topic=" ".join(dropped)
         )
+
+    def rewrite(self, question: str) -> tuple[str, list[str], list[str]]:
+        """The question as the corpus would word it — acronyms the corpus never writes spelled out as it
+        does, one term per acronym it defines, misspellings corrected against its vocabulary — and its
+        words split into those kept and those naming the corpus's topic, dropped since every passage
+        shares them (see TOPIC_SHARE). No model runs."""
+        if not question.strip():
+            raise CsobotError("the question is empty")
+        question = spelled_out(question, self.corpus_text, self.corpus_words, STOPWORDS)
+        question = abbreviated(self.speller.correct(question), self.stored.acronyms)
+        kept: list[str] = []
+        dropped: list[str] = []
+        for word in WORD.findall(question):
+            word_terms = terms(word)
+            if not any(self.stored.lexical.is_topic(t, TOPIC_SHARE) for t in word_terms):
+                kept.append(word)
+            elif word_terms:
+                dropped.append(word)
+        return question, kept, dropped
 
     def sentence_scores(self, query: Query) -> np.ndarray:
         """Cosine similarity of the question with every sentence of the index."""
