@@ -16,6 +16,7 @@ import numpy as np
 from .acronyms import abbreviated
 from .chunking import BULLET, Sentence
 from .embedding import Embedder
+from .index import StoredIndex
 from .lexical import terms
 from .retrieval import Hit, PieceMatch, Query, Retriever
 
@@ -120,7 +121,7 @@ class Chatbot:
         self.is_lead = np.array([first_paragraph[s.source] == s.paragraph for s in stored.sentences], dtype=bool)
         self.items_of, self.cause_of = _links(stored.sentences, self.quotable)
         self.bulleted = {i for i, s in enumerate(stored.sentences) if BULLET.match(s.text)}
-        self.coverage = _coverage(stored.sentences)
+        self.topics = _topics(stored)
 
     @classmethod
     def load(cls, index: str | Path = "index", embedder: Embedder | None = None) -> Chatbot:
@@ -288,7 +289,7 @@ class Chatbot:
         return Answer("\n".join(lines), sources, False, query.text)
 
     def declined(self, asked: str) -> Answer:
-        covered = ", ".join(self.coverage)
+        covered = ", ".join(self.topics)
         text = (
             f"The documents don't cover that. They cover: {covered}." if covered else "The documents don't cover that."
         )
@@ -324,12 +325,9 @@ def _term_share(weights: dict[str, float], held: list[set[str]]) -> np.ndarray:
     return np.array([sum(w for t, w in weights.items() if t in terms_) / total for terms_ in held])
 
 
-def _coverage(sentences: list[Sentence]) -> list[str]:
+def _topics(stored: StoredIndex) -> list[str]:
     """What the corpus is about, for declining: its section titles, else its document names."""
-    sections = list(dict.fromkeys(s.section for s in sentences if s.section))
-    if sections:
-        return sections
-    return list(dict.fromkeys(Path(s.source).stem.replace("_", " ") for s in sentences))
+    return stored.titles or list(dict.fromkeys(Path(s.source).stem.replace("_", " ") for s in stored.sentences))
 
 
 def _words(text: str) -> int:
