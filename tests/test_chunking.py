@@ -106,3 +106,17 @@ def test_an_overlong_sentence_is_cut_at_words_to_fit(count_tokens):
     assert len(chunks) > 1
     assert all(count_tokens([c.embedding_input])[0] <= CONFIG.max_tokens for c in chunks)
     assert " ".join(s.text for s in sentences).split() == text.split()
+
+
+def test_two_blank_lines_end_a_section_in_text_without_markdown_headings(count_tokens):
+    # A web page copied as text loses its headings but keeps the gaps they left.
+    text = "Work Environment\n\nThey work at a desk.\n\n\nThey earn $100.\n\nSome earn more."
+    sentences, _ = chunk_document(doc(text), ChunkerConfig(), count_tokens)
+    assert [(s.section, s.text) for s in sentences] == [
+        ("Work Environment", "They work at a desk."),
+        ("", "They earn $100."),
+        ("", "Some earn more."),
+    ]
+    # Where Markdown headings mark the sections, a wide gap is only layout.
+    sentences, _ = chunk_document(doc("## Pay\n\nThey earn $100.\n\n\nSome earn more."), ChunkerConfig(), count_tokens)
+    assert {s.section for s in sentences} == {"Pay"}

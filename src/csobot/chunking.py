@@ -2,9 +2,10 @@
 
 A document is read as blocks: headings (Markdown `#` lines, or a short title-cased line standing
 alone), list items (one per bullet or number) and paragraphs; a lone line of web boilerplate
-("Related Resource: …", "Read more") is left out. Paragraphs are split into sentences with pysbd; a
-list item stays one unit so that answers can quote it whole. Units are packed into chunks that never
-cross a section and never cut a unit, so every chunk is a span of its source.
+("Related Resource: …", "Read more") is left out, and in a document without Markdown headings two
+blank lines or more end a section. Paragraphs are split into sentences with pysbd; a list item stays
+one unit so that answers can quote it whole. Units are packed into chunks that never cross a section
+and never cut a unit, so every chunk is a span of its source.
 """
 
 from __future__ import annotations
@@ -152,11 +153,22 @@ def parse_blocks(text: str) -> list[_Block]:
                 blocks.append(_Block(kinds[current[0]], current[1], current[2]))
         run.clear()
 
+    # Text copied from a web page without its headings keeps the gaps they left: there, two blank lines
+    # or more end a section, and what follows has no title (the raw article's pay paragraph would
+    # otherwise be cited, and scored, as "Work Environment"). A document with Markdown headings says
+    # where its sections are.
+    gaps_end_sections = not any(MD_HEADING.match(text[start:end]) for start, end in _lines(text))
+    blank_lines = 0
     for start, end in _lines(text):
-        if text[start:end].strip():
-            run.append((start, end))
-        elif run:
-            flush_run()
+        if not text[start:end].strip():
+            blank_lines += 1
+            if run:
+                flush_run()
+            continue
+        if gaps_end_sections and blank_lines >= 2 and blocks and not run:
+            blocks.append(_Block("heading", start, start))  # a section break, untitled
+        blank_lines = 0
+        run.append((start, end))
     if run:
         flush_run()
     return blocks
