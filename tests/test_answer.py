@@ -230,3 +230,13 @@ def test_a_title_speaks_less_for_paragraphs_further_below_it(tmp_path, embedder)
     reach = {s.text: float(r) for s, r in zip(bot.retriever.stored.sentences, bot.title_reach, strict=True)}
     assert reach["They work at a desk."] == reach["They travel."] == 1.0
     assert 0 < reach["They retire early."] < reach["They earn forty dollars."] < 1.0
+
+
+def test_a_question_naming_what_the_corpus_never_mentions_is_declined(bot):
+    """Near the topic by every measure of similarity, but about a name the documents never write."""
+    for question in ("Who is the current chief security officer of Microsoft?", "How does a CSO differ from a CISO?"):
+        answer = bot.ask(question)
+        assert answer.abstained and "don't cover" in answer.text, question
+    # The names it does write, inflected or misspelt, and a question in title case, are answered.
+    for question in ("Is GIAC Security Leadership Expert a certification?", "What Does A CSO Earn On PayScale?"):
+        assert not bot.ask(question).abstained, question

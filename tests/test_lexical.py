@@ -28,3 +28,10 @@ def test_speller_corrects_only_words_that_are_neither_in_the_corpus_nor_known():
     speller = Speller(TEXTS, known={"string", "system"})
     assert speller.correct("which certifcations and sallary") == "which certifications and salary"
     assert speller.correct("a string system") == "a string system"
+
+
+def test_speller_finds_the_corpus_word_a_word_is_or_misspells():
+    speller = Speller(TEXTS)
+    assert speller.closest("Certifcations") == "certifications"
+    assert speller.closest("salary") == "salary"
+    assert speller.closest("Microsoft") is None

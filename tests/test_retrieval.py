@@ -95,3 +95,17 @@ def test_scores_are_bounded_and_ordered_for_any_k(corpus_index, embedder):
         scores = [h.score for h in hits]
         assert scores == sorted(scores, reverse=True) and all(-1 <= s <= 1 for s in scores)
     assert "143,541" in retriever.search("How much does a CSO earn?", k=1)[0].text
+
+
+def test_names_the_corpus_never_writes_are_unfamiliar(retriever):
+    assert retriever.unfamiliar_names("Who is the CSO of Microsoft? And of Google’s parent?") == ("Microsoft", "Google")
+    assert retriever.unfamiliar_names("How does a CSO differ from a CISO?") == ("CISO",)
+    # Written by the corpus in any inflection or close spelling, a sentence's first word, a short
+    # acronym ("IT"), or any word of a question in title case: not names to decline for.
+    for question in (
+        "Does Payscale list CSOs? Certificates from GIAC?",
+        "Apart from IT certifications, what else?",
+        "Microsoft pays how much?",
+        "What Makes A Good Chief Security Officer?",
+    ):
+        assert retriever.unfamiliar_names(question) == (), question

@@ -150,7 +150,7 @@ class Chatbot:
 
     def answer(self, question: str, query: Query) -> Answer:
         """Answer from the passages that best match `query`, unless the corpus does not cover it."""
-        if self.evidence(query) < ABSTAIN_BELOW:
+        if query.unfamiliar or self.evidence(query) < ABSTAIN_BELOW:
             return self.declined(query.text)
         ranking = self.retriever.ranking(query, CANDIDATE_CHUNKS)
         hits = ranking.hits

@@ -87,13 +87,21 @@ class Speller:
         for word in self.words:
             self._by_initial[word[0]].append(word)
 
-    def correct_word(self, word: str) -> str:
+    def closest(self, word: str) -> str | None:
+        """The corpus word that `word` is, or most likely misspells; None when it is like none of them."""
         lowered = word.lower()
-        if lowered in self.words or lowered in self.known or lowered in STOPWORDS:
-            return word
+        if lowered in self.words:
+            return lowered
         candidates = [w for w in self._by_initial.get(lowered[0], ()) if abs(len(w) - len(lowered)) <= 2]
         close = difflib.get_close_matches(lowered, candidates, n=1, cutoff=0.8)
-        return close[0] if close else word
+        return close[0] if close else None
+
+    def correct_word(self, word: str) -> str:
+        lowered = word.lower()
+        if lowered in self.known or lowered in STOPWORDS:
+            return word
+        closest = self.closest(word)
+        return word if closest is None or closest == lowered else closest
 
     def correct(self, text: str) -> str:
         return self.LETTERS.sub(lambda m: self.correct_word(m.group()), text)

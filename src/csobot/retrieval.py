@@ -28,6 +28,11 @@ TOPIC_SHARE = 0.7
 # FAISS candidates per query before fusion; BM25 scores every chunk, cheaply, from its sparse matrix.
 DENSE_CANDIDATES = 100
 WORD = re.compile(r"\S+")
+# A name: in capitals, maybe plural ("CSOs"), or capitalised; three letters at least, so "IT" and "HR"
+# are not taken for one.
+NAME = re.compile(r"([A-Z]{3,})s?|([A-Z][A-Za-z]{2,})")
+PUNCTUATION = "\"'“”‘’()[]{},.;:!?"
+SENTENCE_END = (".", "?", "!", ":")
 WORD_CHARS = re.compile(r"[A-Za-z]+")
 
 
@@ -65,6 +70,9 @@ class Query:
     # all it asks, so it is compared with the vectors as they are.
     about_topic: bool = False
     topic: str = ""  # the topic words the question named and ranking left out
+    # Names the question gives that the corpus never writes ("Microsoft", "CISO"): what it asks about
+    # is something the documents do not mention.
+    unfamiliar: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,14 +140,43 @@ class Retriever:
         topic and nothing else besides stop words is kept whole (`Query.about_topic`)."""
         question, kept, dropped = self.rewrite(question)
         kept_terms = [t for word in kept for t in terms(word)]
+        unfamiliar = self.unfamiliar_names(question)
         if not kept_terms and dropped:
             embedding, pieces = self.embedder.encode_with_pieces([question])
-            return Query(question, terms(question), embedding[0], embedding[0], pieces, about_topic=True)
+            return Query(
+                question, terms(question), embedding[0], embedding[0], pieces, about_topic=True, unfamiliar=unfamiliar
+            )
         text = " ".join(kept)
         embedding, pieces = self.embedder.encode_with_pieces([text])
         return Query(
-            text, kept_terms, center(embedding, self.centroid)[0], embedding[0], pieces, topic=" ".join(dropped)
+            text,
+            kept_terms,
+            center(embedding, self.centroid)[0],
+            embedding[0],
+            pieces,
+            topic=" ".join(dropped),
+            unfamiliar=unfamiliar,
         )
+
+    def unfamiliar_names(self, question: str) -> tuple[str, ...]:
+        """The names in `question` (capitalised inside a sentence, or in capitals) that the corpus never
+        writes, in any inflection or a spelling close to it. A question in title case ("What Makes A
+        Good CSO?") capitalises every word: there only words in capitals count as names."""
+        words = WORD.findall(question)
+        inside = [not before.endswith(SENTENCE_END) for before, word in zip([".", *words], words, strict=False)]
+        title_case = any(
+            w[0].isupper() and w.lower() in STOPWORDS and w != "I" for w, mid in zip(words, inside, strict=True) if mid
+        )
+        unfamiliar = []
+        for word, mid in zip(words, inside, strict=True):
+            match = NAME.fullmatch(word.strip(PUNCTUATION).removesuffix("'s").removesuffix("’s"))
+            name = match and (match.group(1) or match.group(2))
+            if not name or not mid or (title_case and not name.isupper()):
+                continue
+            known = name.lower() in self.corpus_words or self.speller.closest(name) is not None
+            if not known and not all(t in self.stored.lexical.vocabulary for t in terms(name)):
+                unfamiliar.append(name)
+        return tuple(unfamiliar)
 
     def rewrite(self, question: str) -> tuple[str, list[str], list[str]]:
         """The question as the corpus would word it — acronyms the corpus never writes spelled out as it
