@@ -110,20 +110,23 @@ def evaluate_qa(bot: Chatbot, cases: list[QACase]) -> dict:
     }
 
 
-def squad_corpus(path: str | Path) -> tuple[dict[str, str], list[tuple[str, list[str]]]]:
-    """Each article as one document (paragraphs separated by blank lines), and its answerable questions."""
+def squad_corpus(path: str | Path) -> tuple[dict[str, str], list[tuple[str, list[str]]], list[str]]:
+    """Each article as one document (paragraphs separated by blank lines), its answerable questions with
+    their gold answers, and its unanswerable ones (SQuAD 2.0's `is_impossible`)."""
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))["data"]
     except (OSError, ValueError, KeyError) as exc:
         raise CsobotError(f"{path} is not SQuAD JSON ({exc})") from exc
-    documents, questions = {}, []
+    documents, questions, unanswerable = {}, [], []
     for article in data:
         documents[article["title"]] = "\n\n".join(p["context"] for p in article["paragraphs"])
         for paragraph in article["paragraphs"]:
             for qa in paragraph["qas"]:
                 if not qa.get("is_impossible") and qa["answers"]:
                     questions.append((qa["question"], [a["text"] for a in qa["answers"]]))
-    return documents, questions
+                elif qa.get("is_impossible"):
+                    unanswerable.append(qa["question"])
+    return documents, questions, unanswerable
 
 
 def _contains(text: str, golds: list[str], max_words: int) -> bool:
@@ -132,8 +135,9 @@ def _contains(text: str, golds: list[str], max_words: int) -> bool:
 
 
 def evaluate_squad(path: str | Path, embedder: Embedder, k: int = 5) -> dict:
-    """Build an index from the articles of a SQuAD file and ask every answerable question."""
-    documents, questions = squad_corpus(path)
+    """Build an index from the articles of a SQuAD file and ask every question: the answerable ones for
+    passage and answer hits, the unanswerable ones (SQuAD 2.0) to count how many are declined."""
+    documents, questions, unanswerable = squad_corpus(path)
     with tempfile.TemporaryDirectory() as tmp:
         corpus = Path(tmp) / "corpus"
         corpus.mkdir()
@@ -141,7 +145,7 @@ def evaluate_squad(path: str | Path, embedder: Embedder, k: int = 5) -> dict:
             (corpus / f"{title}.txt").write_text(text, encoding="utf-8")
         stats = build_index(corpus, Path(tmp) / "index", model=embedder)
         bot = Chatbot(Retriever.load(Path(tmp) / "index", embedder))
-    hit1 = hitk = answered = 0
+    hit1 = hitk = answered = declined = 0
     times, encode_times = [], []
     for question, golds in questions:
         hits = bot.retriever.search(question, k=k)
@@ -152,6 +156,7 @@ def evaluate_squad(path: str | Path, embedder: Embedder, k: int = 5) -> dict:
         times.append((time.perf_counter() - started) * 1000)
         encode_times.append(_encode_ms(bot.retriever.embedder, question))
         answered += _contains(answer.text, golds, MAX_ANSWER_WORDS)
+        declined += answer.abstained
     n = max(len(questions), 1)
     return {
         "questions": len(questions),
@@ -159,6 +164,9 @@ def evaluate_squad(path: str | Path, embedder: Embedder, k: int = 5) -> dict:
         "passage_hit@1": hit1 / n,
         f"passage_hit@{k}": hitk / n,
         "answer_hit": answered / n,
+        "declined_answerable": declined / n,
+        "unanswerable": len(unanswerable),
+        "declined_unanswerable": sum(bot.ask(q).abstained for q in unanswerable) / max(len(unanswerable), 1),
         "ask_ms_p50": statistics.median(times) if times else 0.0,
         "encode_ms_p50": statistics.median(encode_times) if encode_times else 0.0,
         "ask_over_encode": statistics.median(times) / statistics.median(encode_times) if times else 0.0,
