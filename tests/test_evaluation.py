@@ -58,8 +58,8 @@ def test_squad_report_on_a_tiny_set(tmp_path, embedder):
     path = tmp_path / "squad.json"
     path.write_text(json.dumps(squad), encoding="utf-8")
     report = evaluate_squad(path, embedder)
-    assert report["questions"] == 2 and report["unanswerable"] == 1
-    assert report["declined_answerable"] == 0.0 and report["declined_unanswerable"] == 1.0
+    assert report["questions"] == 2 and report["impossible"] == 1
+    assert report["declined_answerable"] == 0.0 and report["declined_impossible"] == 1.0
     assert report["passage_hit@1"] == 1.0 and 0.0 <= report["answer_hit"] <= 1.0
     assert report["encode_ms_p50"] > 0 and report["ask_over_encode"] > 0
 

@@ -118,7 +118,7 @@ def evaluate(qa_file: str | None, squad_file: str | None, index: str, model: str
     --qa:    fact-hit rate, abstention accuracy, answer length, ask latency vs one bare encode
     --squad: passage hit@1 and @5 (gold answer in a passage of <= 200 words) and answer hit
              (gold answer in an answer of <= 60 words), ask latency vs one bare encode; the share
-             of answerable questions declined, and of unanswerable ones (SQuAD 2.0) declined
+             of answerable questions declined, and of impossible ones (SQuAD 2.0's unanswerable)
     """
     from .answer import Chatbot
     from .embedding import Embedder

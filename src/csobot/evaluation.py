@@ -158,6 +158,14 @@ def evaluate_squad(path: str | Path, embedder: Embedder, k: int = 5) -> dict:
         answered += _contains(answer.text, golds, MAX_ANSWER_WORDS)
         declined += answer.abstained
     n = max(len(questions), 1)
+    impossible = (
+        {
+            "impossible": len(unanswerable),
+            "declined_impossible": sum(bot.ask(q).abstained for q in unanswerable) / len(unanswerable),
+        }
+        if unanswerable
+        else {}
+    )
     return {
         "questions": len(questions),
         "chunks": stats.chunks,
@@ -165,8 +173,7 @@ def evaluate_squad(path: str | Path, embedder: Embedder, k: int = 5) -> dict:
         f"passage_hit@{k}": hitk / n,
         "answer_hit": answered / n,
         "declined_answerable": declined / n,
-        "unanswerable": len(unanswerable),
-        "declined_unanswerable": sum(bot.ask(q).abstained for q in unanswerable) / max(len(unanswerable), 1),
+        **impossible,
         "ask_ms_p50": statistics.median(times) if times else 0.0,
         "encode_ms_p50": statistics.median(encode_times) if encode_times else 0.0,
         "ask_over_encode": statistics.median(times) / statistics.median(encode_times) if times else 0.0,
