@@ -237,6 +237,8 @@ def test_a_question_naming_what_the_corpus_never_mentions_is_declined(bot):
     for question in ("Who is the current chief security officer of Microsoft?", "How does a CSO differ from a CISO?"):
         answer = bot.ask(question)
         assert answer.abstained and "don't cover" in answer.text, question
+    # …nor as a follow-up, where the previous question would otherwise lend it the topic.
+    assert bot.ask("And the chief financial officer?", history=chat("How much does a CSO earn?")).abstained
     # The names it does write, inflected or misspelt, and a question in title case, are answered.
     for question in ("Is GIAC Security Leadership Expert a certification?", "What Does A CSO Earn On PayScale?"):
         assert not bot.ask(question).abstained, question

@@ -109,3 +109,10 @@ def test_names_the_corpus_never_writes_are_unfamiliar(retriever):
         "What Makes A Good Chief Security Officer?",
     ):
         assert retriever.unfamiliar_names(question) == (), question
+
+
+def test_kin_of_the_topic_named_without_it_are_unfamiliar(retriever):
+    """The corpus is about the chief security officer: another chief officer is not its subject."""
+    assert retriever.unfamiliar_names("What does a chief financial officer do?") == ("chief financial officer",)
+    assert retriever.unfamiliar_names("What does the CEO do?") == ("chief executive officer",)  # spelled out
+    assert retriever.unfamiliar_names("Does a chief security officer report to the CEO?") == ()

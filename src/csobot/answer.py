@@ -134,7 +134,8 @@ class Chatbot:
 
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
         """Answer `question`, reading follow-ups against the chat `history` (Gradio messages format)."""
-        if NOT_A_QUESTION.search(question):
+        if NOT_A_QUESTION.search(question) or self.retriever.unfamiliar_names(question):
+            # Asked alone or as a follow-up, nothing the corpus says is about what the question names.
             return self.declined(question)
         answer = self.answer(question, self.retriever.query(question))
         previous = previous_question(history)
@@ -150,7 +151,7 @@ class Chatbot:
 
     def answer(self, question: str, query: Query) -> Answer:
         """Answer from the passages that best match `query`, unless the corpus does not cover it."""
-        if query.unfamiliar or self.evidence(query) < ABSTAIN_BELOW:
+        if self.evidence(query) < ABSTAIN_BELOW:
             return self.declined(query.text)
         ranking = self.retriever.ranking(query, CANDIDATE_CHUNKS)
         hits = ranking.hits

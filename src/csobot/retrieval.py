@@ -70,9 +70,6 @@ class Query:
     # all it asks, so it is compared with the vectors as they are.
     about_topic: bool = False
     topic: str = ""  # the topic words the question named and ranking left out
-    # Names the question gives that the corpus never writes ("Microsoft", "CISO"): what it asks about
-    # is something the documents do not mention.
-    unfamiliar: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,6 +104,14 @@ class Retriever:
         self.speller = Speller([c.text for c in stored.chunks], embedder.known_words())
         self.corpus_text = "\n".join(c.text for c in stored.chunks)
         self.corpus_words = {w.lower() for w in WORD_CHARS.findall(self.corpus_text)}
+        # The topic's long forms of three words or more ("chief security officer"), by its acronym's term.
+        self.topic_forms = {
+            terms(acronym)[0]: long_form.lower().split()
+            for acronym, long_form in stored.acronyms.items()
+            if len(long_form.split()) >= 3
+            and len(terms(acronym)) == 1
+            and stored.lexical.is_topic(terms(acronym)[0], TOPIC_SHARE)
+        }
         self.centroid = corpus_centroid(stored.chunk_vectors)
         self.chunk_vectors = center(stored.chunk_vectors, self.centroid)
         self.sentence_vectors = center(stored.sentence_vectors, self.centroid)
@@ -140,28 +145,21 @@ class Retriever:
         topic and nothing else besides stop words is kept whole (`Query.about_topic`)."""
         question, kept, dropped = self.rewrite(question)
         kept_terms = [t for word in kept for t in terms(word)]
-        unfamiliar = self.unfamiliar_names(question)
         if not kept_terms and dropped:
             embedding, pieces = self.embedder.encode_with_pieces([question])
-            return Query(
-                question, terms(question), embedding[0], embedding[0], pieces, about_topic=True, unfamiliar=unfamiliar
-            )
+            return Query(question, terms(question), embedding[0], embedding[0], pieces, about_topic=True)
         text = " ".join(kept)
         embedding, pieces = self.embedder.encode_with_pieces([text])
         return Query(
-            text,
-            kept_terms,
-            center(embedding, self.centroid)[0],
-            embedding[0],
-            pieces,
-            topic=" ".join(dropped),
-            unfamiliar=unfamiliar,
+            text, kept_terms, center(embedding, self.centroid)[0], embedding[0], pieces, topic=" ".join(dropped)
         )
 
     def unfamiliar_names(self, question: str) -> tuple[str, ...]:
-        """The names in `question` (capitalised inside a sentence, or in capitals) that the corpus never
-        writes, in any inflection or a spelling close to it. A question in title case ("What Makes A
-        Good CSO?") capitalises every word: there only words in capitals count as names."""
+        """What `question`, rewritten (`rewrite`), names that the corpus does not write about: names
+        (capitalised inside a sentence, or in capitals) it never writes, in any inflection or a spelling
+        close to it ("Microsoft", "CISO"), and kin of its topic (`kin_of_topic`). A question in title
+        case ("What Makes A Good CSO?") capitalises every word: there only words in capitals count."""
+        question = self.rewrite(question)[0]
         words = WORD.findall(question)
         inside = [not before.endswith(SENTENCE_END) for before, word in zip([".", *words], words, strict=False)]
         title_case = any(
@@ -176,7 +174,24 @@ class Retriever:
             known = name.lower() in self.corpus_words or self.speller.closest(name) is not None
             if not known and not all(t in self.stored.lexical.vocabulary for t in terms(name)):
                 unfamiliar.append(name)
-        return tuple(unfamiliar)
+        return tuple(unfamiliar) + self.kin_of_topic(question)
+
+    def kin_of_topic(self, question: str) -> tuple[str, ...]:
+        """Phrases of `question` shaped like the topic's long form but naming something else ("chief
+        financial officer" in a corpus about the chief security officer), when it does not name the
+        topic itself: it asks about another of the topic's kind, which the corpus is not about."""
+        named = set(terms(question))
+        words = [w.strip(PUNCTUATION).lower() for w in WORD.findall(question)]
+        kin = []
+        for term, form in self.topic_forms.items():
+            if term in named:
+                continue
+            for start in range(len(words) - len(form) + 1):
+                window = words[start : start + len(form)]
+                same_ends = window[0] == form[0] and window[-1] in (form[-1], f"{form[-1]}s")
+                if same_ends and window[1:-1] != form[1:-1]:
+                    kin.append(" ".join(window))
+        return tuple(kin)
 
     def rewrite(self, question: str) -> tuple[str, list[str], list[str]]:
         """The question as the corpus would word it — acronyms the corpus never writes spelled out as it
