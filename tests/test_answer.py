@@ -143,6 +143,9 @@ def test_a_question_naming_the_topic_and_nothing_the_passages_hold_is_answered_f
     answer = bot.ask("Who does a CSO report to?")
     assert not answer.abstained
     assert quoted_sentences(answer.text) == [s.text for s in opening]
+    # The opening must bear on what is asked, as any answer's evidence must: it says nothing of these.
+    for question in ("What is the retirement age for a CSO?", "Who was the first CSO?"):
+        assert bot.ask(question).abstained, question
 
 
 def test_a_list_lead_in_brings_its_items_in_order(bot):

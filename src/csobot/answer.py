@@ -119,6 +119,7 @@ class Chatbot:
         for s in stored.sentences:
             first_paragraph.setdefault(s.source, s.paragraph)
         self.is_lead = np.array([first_paragraph[s.source] == s.paragraph for s in stored.sentences], dtype=bool)
+        self.lead_vectors = stored.sentence_vectors[self.is_lead & self.quotable]
         self.items_of, self.cause_of = _links(stored.sentences, self.quotable)
         self.bulleted = {i for i, s in enumerate(stored.sentences) if BULLET.match(s.text)}
         self.topics = _topics(stored)
@@ -127,9 +128,11 @@ class Chatbot:
     def load(cls, index: str | Path = "index", embedder: Embedder | None = None) -> Chatbot:
         return cls(Retriever.load(index, embedder))
 
-    def evidence(self, query: Query) -> float:
-        """How well the best quotable sentence matches the question, as plain cosine similarity."""
-        scores = self.quotable_vectors @ query.embedding
+    def evidence(self, query: Query, sentence_vectors: np.ndarray | None = None) -> float:
+        """How well the best quotable sentence (of `sentence_vectors`, by default all) matches the
+        question, as plain cosine similarity."""
+        vectors = self.quotable_vectors if sentence_vectors is None else sentence_vectors
+        scores = vectors @ query.embedding
         return float(scores.max()) if scores.size else 0.0
 
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
@@ -168,9 +171,11 @@ class Chatbot:
         if not query.about_topic and match.coverage < COVERED_FROM:
             # Nothing in the passages matches what the question asks beyond the corpus's topic. Asked about
             # the topic ("Who does a CSO report to?" where the text says "responds to"), the documents'
-            # openings are what they say of it in general; asked about nothing they name, they are silent.
+            # openings are what they say of it in general, if they bear on what it asks at all (the same
+            # evidence as above, from the openings alone: not "What is a CSO's retirement age?"); asked
+            # about nothing they name, they are silent.
             topic = self.retriever.query(query.topic) if query.topic else None
-            if topic is None or not topic.about_topic:
+            if topic is None or not topic.about_topic or self.evidence(query, self.lead_vectors) < ABSTAIN_BELOW:
                 return self.declined(query.text)
             return self.answer(query.topic, topic)
         return self.compose(self.select(question, query, candidates, chunk_score, match), hits, query)
