@@ -5,9 +5,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from csobot.acronyms import abbreviated
 from csobot.embedding import Embedder, ModelSource
 from csobot.errors import CsobotError
-from csobot.index import FORMAT_VERSION, StoredIndex, build_index, stale_reason
+from csobot.index import FORMAT_VERSION, StoredIndex, build_index, stale_reason, title_embedding_input
+from csobot.lexical import LexicalIndex
 from csobot.retrieval import Retriever
 
 from .conftest import CORPUS, ROOT
@@ -144,3 +146,13 @@ def test_vectors_are_reused_only_for_the_same_embedding_input(tmp_path, embedder
     monkeypatch.setattr(chunking, "sentence_embedding_input", lambda section, text: f"changed: {text}")
     again = build_index(corpus, tmp_path / "index", model=embedder)
     assert again.embedded == first.sentences and again.reused == first.chunks
+
+
+def test_titles_are_embedded_as_questions_are_read_without_the_topic():
+    acronyms = {"CSO": "chief security officer"}
+    chunks = ["A chief security officer earns well.", "Every CSO needs a degree.", "A CSO travels to conferences."]
+    lexical = LexicalIndex.build([abbreviated(c, acronyms) for c in chunks])  # as build_index indexes them
+    assert title_embedding_input("Becoming a Chief Security Officer", lexical, acronyms) == "Becoming a"
+    assert title_embedding_input("Salary", lexical, acronyms) == "Salary"
+    # Nothing but the topic: the title says what the topic is, and is kept whole.
+    assert title_embedding_input("What is a CSO?", lexical, acronyms) == "What is a CSO?"

@@ -21,7 +21,8 @@ def test_scores_are_shares_of_what_the_question_could_match():
     partial = index.scores(terms("average salary bonus"))
     assert partial[0] < full[0]
     assert np.all(index.scores(terms("pizza recipe")) == 0)
-    assert index.is_topic("offic", 0.7) and not index.is_topic("salari", 0.7)
+    assert index.is_topic("offic") and not index.is_topic("salari")
+    assert index.split_topic("Which officers earn a salary?") == (["Which", "earn", "a", "salary?"], ["officers"])
 
 
 def test_speller_corrects_only_words_that_are_neither_in_the_corpus_nor_known():

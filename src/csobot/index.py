@@ -1,6 +1,6 @@
 """Index stage: chunk, embed and store a corpus in a folder, atomically and incrementally.
 
-The folder holds (format 3):
+The folder holds (format 4):
 - `manifest.json`: format version, model id, weights hash and dimension, chunker settings,
   FAISS factory string, per-file content hashes, counts and build time;
 - `chunks.jsonl` and `sentences.jsonl`: one JSON object per chunk / sentence, in vector order;
@@ -8,8 +8,8 @@ The folder holds (format 3):
 - `sentence_pieces.npz`: every sentence's word pieces as the model read them (`embedding.Pieces`):
   `ids` (int32), `vectors` (float16 unit vectors) and `offsets` (int64; sentence i owns rows
   offsets[i]:offsets[i+1]);
-- `titles.json` and `title_vectors.npy`: the corpus's section titles, each once, and their float32 unit
-  vectors, row i for title i;
+- `titles.json` and `title_vectors.npy`: the corpus's section titles, each once, and float32 unit
+  vectors of them read as questions are (`title_embedding_input`), row i for title i;
 - `chunks.faiss`: the FAISS index over the chunk vectors, centred on their mean (inner product = cosine);
 - `bm25/`: the bm25s index over the same chunks (long forms of acronyms replaced by the acronym);
 - `acronyms.json`: the acronyms the corpus defines, {acronym: long form}.
@@ -35,9 +35,9 @@ from .chunking import Chunk, ChunkerConfig, Sentence, chunk_corpus, content_hash
 from .corpus import Skipped, load_corpus
 from .embedding import Embedder, Pieces, center, corpus_centroid
 from .errors import CsobotError
-from .lexical import LexicalIndex
+from .lexical import LexicalIndex, terms
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 DEFAULT_FACTORY = "Flat"
 MANIFEST = "manifest.json"
 
@@ -223,7 +223,8 @@ def _reusable(folder: Path, embedder: Embedder) -> _Reusable:
         return _Reusable()
     vectors = {c.hash: v for c, v in zip(old.chunks, old.chunk_vectors, strict=True)}
     vectors.update({s.hash: v for s, v in zip(old.sentences, old.sentence_vectors, strict=True)})
-    vectors.update({content_hash(t): v for t, v in zip(old.titles, old.title_vectors, strict=True)})
+    title_texts = [title_embedding_input(t, old.lexical, old.acronyms) for t in old.titles]
+    vectors.update({content_hash(t): v for t, v in zip(title_texts, old.title_vectors, strict=True)})
     pieces = {s.hash: old.sentence_pieces.of(i) for i, s in enumerate(old.sentences)}
     return _Reusable(vectors, pieces)
 
@@ -262,6 +263,14 @@ def _embed_sentences(
     return vectors, Pieces.join(parts, embedder.dimension), len(missing)
 
 
+def title_embedding_input(title: str, lexical: LexicalIndex, acronyms: dict[str, str]) -> str:
+    """A section title read as a question is (`Retriever.rewrite`): without the words naming the corpus's
+    topic, which every passage shares ("Becoming a Chief Security Officer" → "Becoming a"); whole when
+    nothing else is left ("What is a Chief Security Officer?" says what the topic is)."""
+    kept, _ = lexical.split_topic(abbreviated(title, acronyms))
+    return " ".join(kept) if terms(" ".join(kept)) else title
+
+
 def _dense_index(vectors: np.ndarray, factory: str) -> faiss.Index:
     try:
         dense = faiss.index_factory(vectors.shape[1], factory, faiss.METRIC_INNER_PRODUCT)
@@ -294,8 +303,10 @@ def build_index(
     target = Path(index)
     reuse = _reusable(target, embedder)
     chunk_vectors, embedded_chunks = _embed([(c.hash, c.embedding_input) for c in chunks], reuse, embedder, progress)
+    lexical = LexicalIndex.build([abbreviated(c.embedding_input, acronyms) for c in chunks])
     titles = list(dict.fromkeys(c.section for c in chunks if c.section))
-    title_vectors, _ = _embed([(content_hash(t), t) for t in titles], reuse, embedder, progress)
+    title_texts = [title_embedding_input(t, lexical, acronyms) for t in titles]
+    title_vectors, _ = _embed([(content_hash(t), t) for t in title_texts], reuse, embedder, progress)
     sentence_vectors, sentence_pieces, embedded_sentences = _embed_sentences(sentences, reuse, embedder, progress)
     stored = StoredIndex(
         _manifest(
@@ -313,7 +324,7 @@ def build_index(
         titles,
         title_vectors,
         _dense_index(center(chunk_vectors, corpus_centroid(chunk_vectors)), factory),
-        LexicalIndex.build([abbreviated(c.embedding_input, acronyms) for c in chunks]),
+        lexical,
         acronyms,
     )
     _save_atomically(stored, target)

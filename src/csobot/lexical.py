@@ -14,6 +14,8 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 WORD = re.compile(r"\w\w+")
 STOPWORDS = frozenset(STOPWORDS_EN_PLUS)  # NLTK's list: question words ("what", "who") carry no content
+# A word found in at least this share of chunks is the corpus's topic, not a clue to the answer.
+TOPIC_SHARE = 0.7
 _stemmer = Stemmer.Stemmer("english")
 
 
@@ -56,10 +58,23 @@ class LexicalIndex:
         i = self.vocabulary.get(term)
         return self.unseen_idf if i is None else float(self.idf[i])
 
-    def is_topic(self, term: str, share: float) -> bool:
-        """Whether `term` occurs in at least `share` of the chunks, too often to tell them apart."""
+    def is_topic(self, term: str) -> bool:
+        """Whether `term` occurs in at least TOPIC_SHARE of the chunks, too often to tell them apart."""
         i = self.vocabulary.get(term)
-        return i is not None and self.share[i] >= share
+        return i is not None and self.share[i] >= TOPIC_SHARE
+
+    def split_topic(self, text: str) -> tuple[list[str], list[str]]:
+        """The words of `text` that say something here, and those that name the corpus's topic: every
+        passage shares them."""
+        kept: list[str] = []
+        dropped: list[str] = []
+        for word in text.split():
+            word_terms = terms(word)
+            if not any(self.is_topic(t) for t in word_terms):
+                kept.append(word)
+            elif word_terms:
+                dropped.append(word)
+        return kept, dropped
 
     def scores(self, query_terms: list[str]) -> np.ndarray:
         """Score of every chunk in [0, 1)."""

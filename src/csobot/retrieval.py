@@ -23,8 +23,6 @@ DENSE_WEIGHT = 0.2
 SENTENCE_WEIGHT = 0.3
 PIECE_WEIGHT = 0.65
 RERANK_CANDIDATES = 20
-# A word found in at least this share of chunks is the corpus's topic, not a clue to the answer.
-TOPIC_SHARE = 0.7
 # FAISS candidates per query before fusion; BM25 scores every chunk, cheaply, from its sparse matrix.
 DENSE_CANDIDATES = 100
 WORD = re.compile(r"\S+")
@@ -108,9 +106,7 @@ class Retriever:
         self.topic_forms = {
             terms(acronym)[0]: long_form.lower().split()
             for acronym, long_form in stored.acronyms.items()
-            if len(long_form.split()) >= 3
-            and len(terms(acronym)) == 1
-            and stored.lexical.is_topic(terms(acronym)[0], TOPIC_SHARE)
+            if len(long_form.split()) >= 3 and len(terms(acronym)) == 1 and stored.lexical.is_topic(terms(acronym)[0])
         }
         self.centroid = corpus_centroid(stored.chunk_vectors)
         self.chunk_vectors = center(stored.chunk_vectors, self.centroid)
@@ -197,20 +193,12 @@ class Retriever:
         """The question as the corpus would word it — acronyms the corpus never writes spelled out as it
         does, one term per acronym it defines, misspellings corrected against its vocabulary — and its
         words split into those kept and those naming the corpus's topic, dropped since every passage
-        shares them (see TOPIC_SHARE). No model runs."""
+        shares them (`LexicalIndex.split_topic`). No model runs."""
         if not question.strip():
             raise CsobotError("the question is empty")
         question = spelled_out(question, self.corpus_text, self.corpus_words, STOPWORDS)
         question = abbreviated(self.speller.correct(question), self.stored.acronyms)
-        kept: list[str] = []
-        dropped: list[str] = []
-        for word in WORD.findall(question):
-            word_terms = terms(word)
-            if not any(self.stored.lexical.is_topic(t, TOPIC_SHARE) for t in word_terms):
-                kept.append(word)
-            elif word_terms:
-                dropped.append(word)
-        return question, kept, dropped
+        return question, *self.stored.lexical.split_topic(question)
 
     def sentence_scores(self, query: Query) -> np.ndarray:
         """Cosine similarity of the question with every sentence of the index."""
