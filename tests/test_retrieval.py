@@ -98,8 +98,8 @@ def test_scores_are_bounded_and_ordered_for_any_k(corpus_index, embedder):
 
 
 def test_names_the_corpus_never_writes_are_unfamiliar(retriever):
-    assert retriever.unfamiliar_names("Who is the CSO of Microsoft? And of Google’s parent?") == ("Microsoft", "Google")
-    assert retriever.unfamiliar_names("How does a CSO differ from a CISO?") == ("CISO",)
+    assert retriever.query("Who is the CSO of Microsoft? And of Google’s parent?").unfamiliar == ("Microsoft", "Google")
+    assert retriever.query("How does a CSO differ from a CISO?").unfamiliar == ("CISO",)
     # Written by the corpus in any inflection or close spelling, a sentence's first word, a short
     # acronym ("IT"), or any word of a question in title case: not names to decline for.
     for question in (
@@ -108,11 +108,11 @@ def test_names_the_corpus_never_writes_are_unfamiliar(retriever):
         "Microsoft pays how much?",
         "What Makes A Good Chief Security Officer?",
     ):
-        assert retriever.unfamiliar_names(question) == (), question
+        assert retriever.query(question).unfamiliar == (), question
 
 
 def test_kin_of_the_topic_named_without_it_are_unfamiliar(retriever):
     """The corpus is about the chief security officer: another chief officer is not its subject."""
-    assert retriever.unfamiliar_names("What does a chief financial officer do?") == ("chief financial officer",)
-    assert retriever.unfamiliar_names("What does the CEO do?") == ("chief executive officer",)  # spelled out
-    assert retriever.unfamiliar_names("Does a chief security officer report to the CEO?") == ()
+    assert retriever.query("What does a chief financial officer do?").unfamiliar == ("chief financial officer",)
+    assert retriever.query("What does the CEO do?").unfamiliar == ("chief executive officer",)  # spelled out
+    assert retriever.query("Does a chief security officer report to the CEO?").unfamiliar == ()

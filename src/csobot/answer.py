@@ -137,10 +137,12 @@ class Chatbot:
 
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
         """Answer `question`, reading follow-ups against the chat `history` (Gradio messages format)."""
-        if NOT_A_QUESTION.search(question) or self.retriever.unfamiliar_names(question):
-            # Asked alone or as a follow-up, nothing the corpus says is about what the question names.
+        if NOT_A_QUESTION.search(question):
             return self.declined(question)
-        answer = self.answer(question, self.retriever.query(question))
+        query = self.retriever.query(question)
+        if query.unfamiliar:  # asked alone or as a follow-up, nothing the corpus says is about what it names
+            return self.declined(question)
+        answer = self.answer(question, query)
         previous = previous_question(history)
         if answer.abstained and previous:
             # Not covered alone: a follow-up. "And who do they report to?" asks about what the question

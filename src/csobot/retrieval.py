@@ -68,6 +68,7 @@ class Query:
     # all it asks, so it is compared with the vectors as they are.
     about_topic: bool = False
     topic: str = ""  # the topic words the question named and ranking left out
+    unfamiliar: tuple[str, ...] = ()  # what it names that the corpus does not write about (`unfamiliar_names`)
 
 
 @dataclass(frozen=True)
@@ -141,21 +142,22 @@ class Retriever:
         topic and nothing else besides stop words is kept whole (`Query.about_topic`)."""
         question, kept, dropped = self.rewrite(question)
         kept_terms = [t for word in kept for t in terms(word)]
+        unfamiliar = self.unfamiliar_names(question)
         if not kept_terms and dropped:
             embedding, pieces = self.embedder.encode_with_pieces([question])
-            return Query(question, terms(question), embedding[0], embedding[0], pieces, about_topic=True)
+            return Query(
+                question, terms(question), embedding[0], embedding[0], pieces, about_topic=True, unfamiliar=unfamiliar
+            )
         text = " ".join(kept)
         embedding, pieces = self.embedder.encode_with_pieces([text])
-        return Query(
-            text, kept_terms, center(embedding, self.centroid)[0], embedding[0], pieces, topic=" ".join(dropped)
-        )
+        vector = center(embedding, self.centroid)[0]
+        return Query(text, kept_terms, vector, embedding[0], pieces, topic=" ".join(dropped), unfamiliar=unfamiliar)
 
     def unfamiliar_names(self, question: str) -> tuple[str, ...]:
-        """What `question`, rewritten (`rewrite`), names that the corpus does not write about: names
+        """What `question`, as `rewrite` gives it, names that the corpus does not write about: names
         (capitalised inside a sentence, or in capitals) it never writes, in any inflection or a spelling
         close to it ("Microsoft", "CISO"), and kin of its topic (`kin_of_topic`). A question in title
         case ("What Makes A Good CSO?") capitalises every word: there only words in capitals count."""
-        question = self.rewrite(question)[0]
         words = WORD.findall(question)
         inside = [not before.endswith(SENTENCE_END) for before, word in zip([".", *words], words, strict=False)]
         title_case = any(
