@@ -176,8 +176,10 @@ class Chatbot:
             # openings are what they say of it in general, if they bear on what it asks at all (the same
             # evidence as above, from the openings alone: not "What is a CSO's retirement age?"); asked
             # about nothing they name, they are silent.
-            topic = self.retriever.query(query.topic) if query.topic else None
-            if topic is None or not topic.about_topic or self.evidence(query, self.lead_vectors) < ABSTAIN_BELOW:
+            if not query.topic or self.evidence(query, self.lead_vectors) < ABSTAIN_BELOW:
+                return self.declined(query.text)
+            topic = self.retriever.query(query.topic)  # the model runs only for an answer that may follow
+            if not topic.about_topic:
                 return self.declined(query.text)
             return self.answer(query.topic, topic)
         return self.compose(self.select(question, query, candidates, chunk_score, match), hits, query)
