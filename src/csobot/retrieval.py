@@ -100,8 +100,9 @@ class Retriever:
         self.stored = stored
         self.embedder = embedder
         self.folder = folder
-        self.speller = Speller([c.text for c in stored.chunks], embedder.known_words())
-        self.corpus_text = "\n".join(c.text for c in stored.chunks)
+        # Headings are the corpus's words too: "enviroment" is a misspelt "Environment" though only a title says it.
+        self.corpus_text = "\n".join([*stored.titles, *(c.text for c in stored.chunks)])
+        self.speller = Speller([self.corpus_text], embedder.known_words())
         self.corpus_words = {w.lower() for w in WORD_CHARS.findall(self.corpus_text)}
         # The topic's long forms of three words or more ("chief security officer"), by its acronym's term.
         self.topic_forms = {
