@@ -26,9 +26,19 @@ def test_scores_are_shares_of_what_the_question_could_match():
 
 
 def test_speller_corrects_only_words_that_are_neither_in_the_corpus_nor_known():
-    speller = Speller(TEXTS, known={"string", "system"})
+    speller = Speller(TEXTS, known={"string": 1, "system": 2})
     assert speller.correct("which certifcations and sallary") == "which certifications and salary"
     assert speller.correct("a string system") == "a string system"
+
+
+def test_a_slip_no_corpus_word_explains_becomes_the_commonest_known_word_it_may_be():
+    # "reprot": "report" with two letters swapped, or "repot" with one left out; "report" is commoner.
+    assert Speller(TEXTS, known={"report": 1, "repot": 2}).correct("reprot") == "report"
+    assert Speller(TEXTS, known={"report": 2, "repot": 1}).correct("reprot") == "repot"
+    speller = Speller(TEXTS, known={"report": 1, "mgm": 2, "equals": 3, "cents": 4})
+    assert speller.correct("Reprot") == "Reprot", "a capitalised word is more likely a name"
+    # Abbreviations are not slips: not shortened, nor given another first letter or another letter.
+    assert speller.correct("mgmt quals certs") == "mgmt quals certs"
 
 
 def test_speller_finds_the_corpus_word_a_word_is_or_misspells():

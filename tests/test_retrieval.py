@@ -53,6 +53,7 @@ def test_scores_compare_across_queries(retriever):
 def test_topic_words_and_typos_are_handled_by_the_query(retriever):
     query = retriever.query("What certifcations does a chief security officer need?")
     assert "certif" in query.terms and "certifications" in query.text, "misspellings are corrected"
+    assert "environment" in retriever.rewrite("Work Enviroment")[0], "against headings too"
     assert "cso" not in query.terms, "the corpus's topic says nothing about which passage answers"
     assert np.isclose(np.linalg.norm(query.vector), 1.0, atol=1e-4)
 

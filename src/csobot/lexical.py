@@ -5,7 +5,9 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 import bm25s
 import numpy as np
@@ -90,12 +92,15 @@ class LexicalIndex:
 class Speller:
     """Corrects words the corpus never uses to the corpus word they most likely misspell
     ("certifcations" → "certifications"), so both BM25 and the model see the intended word.
-    Words in `known` (real words, e.g. the model's vocabulary) are never corrected: "string" is
-    not a misspelt "strong"."""
+    Words in `known` (real words, e.g. the model's vocabulary, each with its rank: lower is
+    commoner) are never corrected: "string" is not a misspelt "strong". A word written in lower case
+    that is like no corpus word is corrected to the commonest known word it may be a slip for
+    ("reprot" → "report", "shoud" → "should"), so the model reads a word it knows; a capitalised
+    one is left alone, being more likely a name than a typo."""
 
     LETTERS = re.compile(r"[^\W\d_]{4,}")
 
-    def __init__(self, texts: list[str], known: set[str] = frozenset()):
+    def __init__(self, texts: list[str], known: Mapping[str, int] = MappingProxyType({})):
         self.known = known
         self.words = {w.lower() for text in texts for w in self.LETTERS.findall(text)}
         self._by_initial: dict[str, list[str]] = defaultdict(list)
@@ -116,7 +121,37 @@ class Speller:
         if lowered in self.known or lowered in STOPWORDS:
             return word
         closest = self.closest(word)
+        if closest is None and word.islower():
+            closest = min((w for w in _typed_for(lowered) if w in self.known), key=self.known.get, default=None)
         return word if closest is None or closest == lowered else closest
 
     def correct(self, text: str) -> str:
         return self.LETTERS.sub(lambda m: self.correct_word(m.group()), text)
+
+
+def _by_initial(words) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = defaultdict(list)
+    for word in words:
+        grouped[word[0]].append(word)
+    return grouped
+
+
+def _most_like(word: str, by_initial: dict[str, list[str]]) -> str | None:
+    """The word of `by_initial` that `word` most likely misspells: same first letter, length within
+    two, similar enough; None when there is none."""
+    candidates = [w for w in by_initial.get(word[0], ()) if abs(len(w) - len(word)) <= 2]
+    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
+def _typed_for(word: str) -> set[str]:
+    """Words that `word` may be a slip of the keys for: one letter more, one less or two swapped
+    (Norvig's edits, without replacements), the first letter kept, four letters or more. Shorter
+    words and other first letters are what abbreviations look like ("mgmt", "quals"), not slips."""
+    splits = [(word[:i], word[i:]) for i in range(1, len(word) + 1)]
+    edits = (
+        {a + b[1:] for a, b in splits if b}
+        | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+        | {a + c + b for a, b in splits for c in "abcdefghijklmnopqrstuvwxyz"}
+    )
+    return {w for w in edits if len(w) >= 4}
