@@ -245,3 +245,10 @@ def test_a_question_naming_what_the_corpus_never_mentions_is_declined(bot):
     # The names it does write, inflected or misspelt, and a question in title case, are answered.
     for question in ("Is GIAC Security Leadership Expert a certification?", "What Does A CSO Earn On PayScale?"):
         assert not bot.ask(question).abstained, question
+
+
+def test_another_job_asked_about_is_declined_alone_or_as_a_follow_up(bot):
+    """The pay paragraph matches "How much does a nurse earn?" as well as it matches the same of a CSO."""
+    assert bot.ask("How much does a software engineer earn?").abstained
+    assert bot.ask("And what does a nurse earn?", history=chat("How much does a CSO earn?")).abstained
+    assert "143,541" in bot.ask("What does a CSO earn?").text

@@ -3,6 +3,7 @@ import pytest
 
 from csobot.answer import COVERED_FROM
 from csobot.errors import CsobotError
+from csobot.index import build_index
 from csobot.retrieval import Retriever
 
 # Each question, and a phrase only the passage that answers it holds (read off the article).
@@ -117,3 +118,28 @@ def test_kin_of_the_topic_named_without_it_are_unfamiliar(retriever):
     assert retriever.query("What does a chief financial officer do?").unfamiliar == ("chief financial officer",)
     assert retriever.query("What does the CEO do?").unfamiliar == ("chief executive officer",)  # spelled out
     assert retriever.query("Does a chief security officer report to the CEO?").unfamiliar == ()
+
+
+def test_another_of_the_topics_kind_asked_about_is_a_stranger(retriever):
+    """A job the corpus never names, in a question naming nothing of its own topic, is another job."""
+    assert retriever.strangers("How much does a high school teacher earn per year?") == ("high school teacher",)
+    assert retriever.query("What is the salary of a nurse?").unfamiliar == ("nurse",)
+    for question in (
+        "How much does a CSO earn? And a nurse?",  # the topic named: a comparison it may partly answer
+        "Is a bachelor's enough?",  # the corpus's word
+        "What do these execs take home?",  # "executives", cut short
+        "Is a postgraduate degree needed?",  # unknown, but no job
+        "What does a newbie earn?",
+    ):
+        assert retriever.strangers(question) == (), question
+
+
+def test_a_corpus_without_a_topic_has_no_strangers(tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Bees make honey in hives.\n\nThe queen lays the eggs.", encoding="utf-8")
+    (corpus / "b.txt").write_text("Rivers carry water to the sea.\n\nFloods follow heavy rain.", encoding="utf-8")
+    build_index(corpus, tmp_path / "index", model=embedder)
+    retriever = Retriever.load(tmp_path / "index", embedder)
+    assert retriever.topic_text == ""
+    assert retriever.strangers("What does a beekeeper earn?") == ()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,11 @@ NAME = re.compile(r"([A-Z]{3,})s?|([A-Z][A-Za-z]{2,})")
 PUNCTUATION = "\"'“”‘’()[]{},.;:!?"
 SENTENCE_END = (".", "?", "!", ":")
 WORD_CHARS = re.compile(r"[A-Za-z]+")
+# "a/an" after these opens what a question asks about: its subject ("does a nurse earn") or owner ("of a nurse").
+SUBJECT_BEFORE = {"does", "do", "did", "is", "are", "was", "were", "can", "could", "would", "should", "will", "of"}
+# A phrase this similar to the topic's name is of its kind: jobs 0.33–0.36 to "chief security officer";
+# "postgraduate degree" 0.18, "newbie" 0.12, "remote job" 0.26 (README, "Abstention").
+KIN_SIMILARITY = 0.3
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,10 @@ class Retriever:
             for acronym, long_form in stored.acronyms.items()
             if len(long_form.split()) >= 3 and len(terms(acronym)) == 1 and stored.lexical.is_topic(terms(acronym)[0])
         }
+        # What the corpus is about, in words: its topic's long forms, else the words every passage shares.
+        words = dict.fromkeys(WORD_CHARS.findall(self.corpus_text.lower()))
+        topic_words = [w for w in words if any(stored.lexical.is_topic(t) for t in terms(w))]
+        self.topic_text = " ".join(" ".join(form) for form in self.topic_forms.values()) or " ".join(topic_words)
         self.centroid = corpus_centroid(stored.chunk_vectors)
         self.chunk_vectors = center(stored.chunk_vectors, self.centroid)
         self.sentence_vectors = center(stored.sentence_vectors, self.centroid)
@@ -156,9 +166,9 @@ class Retriever:
 
     def unfamiliar_names(self, question: str) -> tuple[str, ...]:
         """What `question`, as `rewrite` gives it, names that the corpus does not write about: names
-        (capitalised inside a sentence, or in capitals) it never writes, in any inflection or a spelling
-        close to it ("Microsoft", "CISO"), and kin of its topic (`kin_of_topic`). A question in title
-        case ("What Makes A Good CSO?") capitalises every word: there only words in capitals count."""
+        (capitalised inside a sentence, or in capitals) it never writes in any form (`is_corpus_word`:
+        "Microsoft", "CISO"), and kin of its topic (`kin_of_topic`, else `strangers`). A question in
+        title case ("What Makes A Good CSO?") capitalises every word: there only words in capitals count."""
         words = WORD.findall(question)
         inside = [not before.endswith(SENTENCE_END) for before, word in zip([".", *words], words, strict=False)]
         title_case = any(
@@ -170,10 +180,44 @@ class Retriever:
             name = match and (match.group(1) or match.group(2))
             if not name or not mid or (title_case and not name.isupper()):
                 continue
-            known = name.lower() in self.corpus_words or self.speller.closest(name) is not None
-            if not known and not all(t in self.stored.lexical.vocabulary for t in terms(name)):
+            if not self.is_corpus_word(name.lower()):
                 unfamiliar.append(name)
-        return tuple(unfamiliar) + self.kin_of_topic(question)
+        return tuple(unfamiliar) + (self.kin_of_topic(question) or self.strangers(question))
+
+    def strangers(self, question: str) -> tuple[str, ...]:
+        """Who or what `question` asks about, introduced as "a/an …" where a subject or owner stands
+        ("does a nurse earn", "the salary of a nurse"), when the corpus never writes its words in any
+        form and it is of the topic's kind (a job, in a corpus about a job: `KIN_SIMILARITY`), in a
+        question naming nothing of the topic: another of its kind. "Is a bachelor's enough?" names
+        a word the corpus has; "What does a newbie earn?" one that is no job."""
+        if not self.topic_text or any(self.stored.lexical.is_topic(t) for t in terms(question)):
+            return ()
+        words = WORD.findall(question.lower())
+        phrases = []
+        for n in range(1, len(words) - 1):
+            if words[n] in ("a", "an") and words[n - 1].strip(PUNCTUATION) in SUBJECT_BEFORE:
+                phrase = _noun_phrase(words[n + 1 :])
+                unknown = [m for m, word in enumerate(phrase) if not self.is_corpus_word(word)]
+                if unknown:  # up to its last unknown word: "a teacher earn" has run on into the verb
+                    phrases.append(" ".join(phrase[: unknown[-1] + 1]))
+        if not phrases:
+            return ()
+        similarities = self.embedder.encode(phrases) @ self.topic_vector
+        return tuple(p for p, similarity in zip(phrases, similarities, strict=True) if similarity >= KIN_SIMILARITY)
+
+    @cached_property
+    def topic_vector(self) -> np.ndarray:
+        return self.embedder.encode([self.topic_text])[0]
+
+    def is_corpus_word(self, word: str) -> bool:
+        """Whether the corpus writes `word`: as it is, misspelt, inflected ("executive" for "executives"),
+        or cut short ("execs" of "executives")."""
+        if word in self.corpus_words or self.speller.closest(word) is not None:
+            return True
+        if all(t in self.stored.lexical.vocabulary for t in terms(word)):
+            return True
+        clipped = word.removesuffix("s")
+        return len(clipped) >= 4 and any(w.startswith(clipped) for w in self.corpus_words)
 
     def kin_of_topic(self, question: str) -> tuple[str, ...]:
         """Phrases of `question` shaped like the topic's long form but naming something else ("chief
@@ -301,3 +345,16 @@ def _piece_idf(pieces: Pieces, vocabulary: int) -> np.ndarray:
     pairs = np.unique(owner * vocabulary + pieces.ids.astype(np.int64))
     df = np.bincount(pairs % vocabulary, minlength=vocabulary)
     return np.log1p((len(pieces) - df + 0.5) / (df + 0.5))
+
+
+def _noun_phrase(words: list[str]) -> list[str]:
+    """The words opening `words` up to a stop word, punctuation or an owner's "'s" (kept: "a nurse's")."""
+    phrase = []
+    for word in words:
+        bare = word.strip(PUNCTUATION).removesuffix("'s").removesuffix("’s")
+        if not bare or bare in STOPWORDS:
+            break
+        phrase.append(bare)
+        if bare != word:
+            break
+    return phrase
