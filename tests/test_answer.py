@@ -252,3 +252,9 @@ def test_another_job_asked_about_is_declined_alone_or_as_a_follow_up(bot):
     assert bot.ask("How much does a software engineer earn?").abstained
     assert bot.ask("And what does a nurse earn?", history=chat("How much does a CSO earn?")).abstained
     assert "143,541" in bot.ask("What does a CSO earn?").text
+
+
+def test_a_why_question_is_answered_with_the_sentence_giving_a_reason(bot):
+    """The duties say what a CSO does; the conclusion says why that matters ("Without his wisdom…")."""
+    answer = bot.ask("Why is a CSO important to an organization?")
+    assert "Without his wisdom" in answer.text and "hackers" in answer.text

@@ -48,16 +48,31 @@ ABSTAIN_BELOW = 0.22
 COVERED_FROM = 0.4
 # A follow-up naming its subject by pronoun.
 PRONOUN = re.compile(r"\b(he|she|they|them|their|his|her|it|its|that person|this role)\b", re.IGNORECASE)
-# A question asking for a quantity or a date is answered by a sentence that holds a number.
-ASKS_FOR_NUMBER = re.compile(
-    r"\b(how (much|many|long|old|far|often|large|big)|when|what (year|percentage|date)|which year)\b", re.IGNORECASE
+# What a question asks for, by its wording, and what a sentence giving it holds: a quantity or a date,
+# a number; a reason ("Why…?"), a cause or a consequence ("without…", "because…"). Such a sentence gets
+# ANSWER_TYPE_BONUS.
+ANSWER_TYPES = (
+    (
+        re.compile(
+            r"\b(how (much|many|long|old|far|often|large|big)|when|what (year|percentage|date)|which year)\b",
+            re.IGNORECASE,
+        ),
+        re.compile(
+            r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+            r"hundreds?|thousands?|millions?|billions?|dozens?|half)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        re.compile(r"^\W*((and|but|so)\s+)?(why|what for|how come)\b", re.IGNORECASE),
+        re.compile(
+            r"\b(because|since|due to|owing to|thanks to|so that|in order to|without|otherwise|as a result|"
+            r"therefore|thus|hence|consequently|that is why|this is why|which is why)\b",
+            re.IGNORECASE,
+        ),
+    ),
 )
-NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundreds?|"
-    r"thousands?|millions?|billions?|dozens?|half)\b",
-    re.IGNORECASE,
-)
-NUMBER_BONUS = 0.15
+ANSWER_TYPE_BONUS = 0.15
 # A sentence opening like this states a consequence of the one before it, which it needs to make sense.
 CONSEQUENCE = re.compile(
     r"(as a result|therefore|thus|hence|consequently|for this reason|that is why|this is why)\b", re.IGNORECASE
@@ -100,7 +115,11 @@ class Chatbot:
             dtype=bool,
         )
         self.quotable_vectors = stored.sentence_vectors[self.quotable]
-        self.has_number = np.array([NUMBER.search(s.text) is not None for s in stored.sentences], dtype=bool)
+        # For each answer type, which sentences give it.
+        self.answer_types = [
+            (asks, np.array([gives.search(s.text) is not None for s in stored.sentences], dtype=bool))
+            for asks, gives in ANSWER_TYPES
+        ]
         paragraphs = {key: n for n, key in enumerate(dict.fromkeys((s.source, s.paragraph) for s in stored.sentences))}
         self.paragraph_of = np.array([paragraphs[(s.source, s.paragraph)] for s in stored.sentences], dtype=np.int64)
         self.section_terms = [set(terms(abbreviated(s.section, stored.acronyms))) for s in stored.sentences]
@@ -205,8 +224,9 @@ class Chatbot:
             + w["title"] * title_match[self.title_of[candidates]] * self.title_reach[candidates]
             + w["chunk"] * np.array([chunk_score[i] for i in candidates])
         )
-        if ASKS_FOR_NUMBER.search(question):
-            score = score + NUMBER_BONUS * self.has_number[candidates]
+        for asks, gives in self.answer_types:
+            if asks.search(question):
+                score = score + ANSWER_TYPE_BONUS * gives[candidates]
         best = int(np.argmax(score))
         floor = KEEP_RATIO * score[best]
         score[best] = np.inf
