@@ -109,6 +109,7 @@ def test_names_the_corpus_never_writes_are_unfamiliar(retriever):
         "Apart from IT certifications, what else?",
         "Microsoft pays how much?",
         "What Makes A Good Chief Security Officer?",
+        "HOW MUCH DOES A CSO MAKE?",  # shouted: capitals tell no name apart
     ):
         assert retriever.query(question).unfamiliar == (), question
 

@@ -168,17 +168,20 @@ class Retriever:
         """What `question`, as `rewrite` gives it, names that the corpus does not write about: names
         (capitalised inside a sentence, or in capitals) it never writes in any form (`is_corpus_word`:
         "Microsoft", "CISO"), and kin of its topic (`kin_of_topic`, else `strangers`). A question in
-        title case ("What Makes A Good CSO?") capitalises every word: there only words in capitals count."""
+        title case ("What Makes A Good CSO?") capitalises every word: there only words in capitals count;
+        one in capitals ("HOW MUCH DOES A CSO MAKE") shows no name by its letters."""
         words = WORD.findall(question)
         inside = [not before.endswith(SENTENCE_END) for before, word in zip([".", *words], words, strict=False)]
-        title_case = any(
-            w[0].isupper() and w.lower() in STOPWORDS and w != "I" for w, mid in zip(words, inside, strict=True) if mid
-        )
+        stop_words = [
+            w.strip(PUNCTUATION) for w, mid in zip(words, inside, strict=True) if mid and w.lower() in STOPWORDS
+        ]
+        title_case = any(w[0].isupper() and w != "I" for w in stop_words)
+        shouted = any(w.isupper() and len(w) > 1 for w in stop_words)
         unfamiliar = []
         for word, mid in zip(words, inside, strict=True):
             match = NAME.fullmatch(word.strip(PUNCTUATION).removesuffix("'s").removesuffix("’s"))
             name = match and (match.group(1) or match.group(2))
-            if not name or not mid or (title_case and not name.isupper()):
+            if not name or not mid or shouted or (title_case and not name.isupper()):
                 continue
             if not self.is_corpus_word(name.lower()):
                 unfamiliar.append(name)
