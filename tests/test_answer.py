@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from csobot.answer import ABSTAIN_BELOW, MAX_WORDS, Chatbot, _excerpt, _most_that_fit
+from csobot.answer import ABSTAIN_BELOW, ALL_SAID, MAX_WORDS, Chatbot, _excerpt, _most_that_fit
 from csobot.index import build_index
 
 from .conftest import CORPUS
@@ -63,6 +63,35 @@ def test_a_follow_up_the_corpus_does_not_cover_alone_is_read_with_the_previous_q
     # Nothing but stop words asks nothing on its own: no answer alone, the previous question's with it.
     assert bot.ask("And at most?").abstained
     assert "$300,000" in bot.ask("And at most?", history=chat("How much does a CSO earn?")).text
+
+
+def test_what_else_goes_on_from_the_answer_before_without_repeating_it(bot):
+    first = bot.ask("What are the duties of a CSO?")
+    history = [
+        {"role": "user", "content": "What are the duties of a CSO?"},
+        {"role": "assistant", "content": first.text},
+    ]
+    more = bot.ask("What else?", history=history)
+    assert not more.abstained and bot.quoted_in(more.text)
+    assert bot.quoted_in(first.text).isdisjoint(bot.quoted_in(more.text))
+    assert more.sources[0].section == first.sources[0].section == "Key Responsibilities", "the same passage goes on"
+
+
+def test_when_all_is_said_more_says_so(tmp_path, embedder):
+    bot = bot_for("# Widgets\n\nThe widget costs forty dollars per unit.", tmp_path, embedder)
+    first = bot.ask("How much does the widget cost?")
+    history = [
+        {"role": "user", "content": "How much does the widget cost?"},
+        {"role": "assistant", "content": first.text},
+    ]
+    more = bot.ask("Tell me more", history=history)
+    assert more.abstained and more.text == ALL_SAID
+
+
+def test_thanks_and_greetings_ask_nothing(bot):
+    for message in ("thanks!", "Ok, thank you very much.", "hello"):
+        answer = bot.ask(message, history=chat("How much does a CSO earn?"))
+        assert answer.abstained and "143,541" not in answer.text and "Salary" in answer.text, message
 
 
 def test_a_follow_up_naming_its_subject_by_pronoun_is_read_with_the_previous_questions_topic(bot):

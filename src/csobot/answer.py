@@ -87,6 +87,19 @@ NOT_A_QUESTION = re.compile(
     r"|\bsystem prompt\b",
     re.IGNORECASE,
 )
+# A follow-up asking for more of the answer before it, and nothing else.
+MORE = re.compile(
+    r"\W*((and|so|ok|okay)\W+)?(what else|anything else|(tell|give|show) me more|more|go on|continue|keep going)"
+    r"(\W+please)?\W*",
+    re.IGNORECASE,
+)
+ALL_SAID = "That is all the documents say about it."
+# Chat that asks nothing: greetings, thanks, acknowledgements. Not a follow-up to read with the question before.
+SMALL_TALK = re.compile(
+    r"(\W*(hi|hello|hey|thanks|thank you|thank u|thx|ty|ok|okay|cool|great|nice|awesome|perfect|got it|bye|"
+    r"goodbye|cheers|good (morning|afternoon|evening))(\W+(so|very) much)?(\W+(a lot|again|there))?)+\W*",
+    re.IGNORECASE,
+)
 # Sentences about the document rather than its subject ("this post will shed more light…").
 META = re.compile(r"\b(this|the) (post|article|page|blog|guide|website)\b", re.IGNORECASE)
 
@@ -100,8 +113,12 @@ class Answer:
 
 
 def previous_question(history: list[dict] | None) -> str | None:
-    questions = [str(turn.get("content", "")) for turn in history or [] if turn.get("role") == "user"]
-    return questions[-1] if questions else None
+    return _last_turn(history, "user")
+
+
+def _last_turn(history: list[dict] | None, role: str) -> str | None:
+    turns = [str(turn.get("content", "")) for turn in history or [] if turn.get("role") == role]
+    return turns[-1] if turns else None
 
 
 class Chatbot:
@@ -158,11 +175,17 @@ class Chatbot:
         """Answer `question`, reading follow-ups against the chat `history` (Gradio messages format)."""
         if NOT_A_QUESTION.search(question):
             return self.declined(question)
+        if SMALL_TALK.fullmatch(question):
+            return self.declined(question, "Ask me about the documents")
         query = self.retriever.query(question)
         if query.unfamiliar:  # asked alone or as a follow-up, nothing the corpus says is about what it names
             return self.declined(question)
-        answer = self.answer(question, query)
         previous = previous_question(history)
+        if previous and MORE.fullmatch(question):
+            # "What else?": the question before, answered again from what its answer did not quote.
+            shown = self.quoted_in(_last_turn(history, "assistant") or "")
+            return self.answer(previous, self.retriever.query(previous), shown)
+        answer = self.answer(question, query)
         if answer.abstained and previous:
             # Not covered alone: a follow-up. "And who do they report to?" asks about what the question
             # before it was about (its topic words, if it named the topic); "And the lowest?" asks it again.
@@ -173,17 +196,21 @@ class Chatbot:
                 answer = self.answer(question, self.retriever.query(f"{question} {previous}"))
         return answer
 
-    def answer(self, question: str, query: Query) -> Answer:
-        """Answer from the passages that best match `query`, unless the corpus does not cover it."""
+    def quoted_in(self, text: str) -> frozenset[int]:
+        """The sentences an answer `text` quotes whole."""
+        plain = " ".join(html.unescape(text).split())
+        return frozenset(
+            i for i, s in enumerate(self.retriever.stored.sentences) if " ".join(_unbulleted(s.text).split()) in plain
+        )
+
+    def answer(self, question: str, query: Query, shown: frozenset[int] = frozenset()) -> Answer:
+        """Answer from the passages that best match `query`, unless the corpus does not cover it;
+        never with the sentences `shown` already."""
         if self.evidence(query) < ABSTAIN_BELOW:
             return self.declined(query.text)
         ranking = self.retriever.ranking(query, CANDIDATE_CHUNKS)
         hits = ranking.hits
-        chunk_score: dict[int, float] = {}  # sentence → score of the best candidate chunk holding it
-        for hit in hits:
-            for i in range(*self.retriever.stored.chunks[hit.chunk].sentences):
-                if self.quotable[i]:
-                    chunk_score[i] = max(chunk_score.get(i, -1.0), hit.score)
+        chunk_score = self._sentence_scores(hits)
         candidates = np.fromiter(chunk_score, dtype=np.int64)
         if query.about_topic and self.is_lead[candidates].any():
             # "What is a CSO?" names only what every passage is about: the documents' openings say what it is.
@@ -200,8 +227,27 @@ class Chatbot:
             topic = self.retriever.query(query.topic)  # the model runs only for an answer that may follow
             if not topic.about_topic:
                 return self.declined(query.text)
-            return self.answer(query.topic, topic)
+            return self.answer(query.topic, topic, shown)
+        if shown:
+            # More of the passages already quoted from while they have more to say, then of the others.
+            quoted_from = [
+                h for h in hits if not shown.isdisjoint(range(*self.retriever.stored.chunks[h.chunk].sentences))
+            ]
+            chunk_score = self._sentence_scores(quoted_from, shown) or self._sentence_scores(hits, shown)
+            if not chunk_score:
+                return Answer(ALL_SAID, [], True, query.text)
+            candidates = np.fromiter(chunk_score, dtype=np.int64)
+            match = ranking.match_of(candidates)
         return self.compose(self.select(question, query, candidates, chunk_score, match), hits, query)
+
+    def _sentence_scores(self, hits: list[Hit], shown: frozenset[int] = frozenset()) -> dict[int, float]:
+        """The quotable sentences of `hits`, less those `shown`, each with the score of the best hit holding it."""
+        scores: dict[int, float] = {}
+        for hit in hits:
+            for i in range(*self.retriever.stored.chunks[hit.chunk].sentences):
+                if self.quotable[i] and i not in shown:
+                    scores[i] = max(scores.get(i, -1.0), hit.score)
+        return scores
 
     def select(
         self, question: str, query: Query, candidates: np.ndarray, chunk_score: dict[int, float], match: PieceMatch
@@ -318,12 +364,9 @@ class Chatbot:
             previous_was_item = item
         return Answer("\n".join(lines), sources, False, query.text)
 
-    def declined(self, asked: str) -> Answer:
+    def declined(self, asked: str, reply: str = "The documents don't cover that") -> Answer:
         covered = ", ".join(self.topics)
-        text = (
-            f"The documents don't cover that. They cover: {covered}." if covered else "The documents don't cover that."
-        )
-        return Answer(text, [], True, asked)
+        return Answer(f"{reply}. They cover: {covered}." if covered else f"{reply}.", [], True, asked)
 
 
 def _links(sentences: list[Sentence], quotable: np.ndarray) -> tuple[dict[int, list[int]], dict[int, int]]:
