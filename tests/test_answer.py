@@ -264,6 +264,15 @@ def test_a_title_speaks_less_for_paragraphs_further_below_it(tmp_path, embedder)
     assert 0 < reach["They retire early."] < reach["They earn forty dollars."] < 1.0
 
 
+def test_a_paragraph_under_no_title_competes_on_what_it_says(raw_index, embedder):
+    """The raw article's skills paragraph follows a gap, not a heading: lacking a title must not count
+    against it next to paragraphs whose titles match the question a little."""
+    bot = Chatbot.load(raw_index, embedder)
+    skills = [s for s in bot.retriever.stored.sentences if "communicate effectively" in s.text]
+    assert skills and skills[0].section == ""
+    assert "communicate effectively" in bot.ask("What skills does a CSO need?").text
+
+
 def test_a_question_naming_what_the_corpus_never_mentions_is_declined(bot):
     """Near the topic by every measure of similarity, but about a name the documents never write."""
     for question in ("Who is the current chief security officer of Microsoft?", "How does a CSO differ from a CISO?"):
