@@ -273,6 +273,12 @@ def test_a_paragraph_under_no_title_competes_on_what_it_says(raw_index, embedder
     assert "communicate effectively" in bot.ask("What skills does a CSO need?").text
 
 
+def test_how_much_asks_for_a_quantity_in_words_too(raw_index, embedder):
+    """ "several years" answers "how much experience", not the pay paragraph's figures."""
+    answer = Chatbot.load(raw_index, embedder).ask("How much experience does a CSO need?")
+    assert "several years" in answer.text.split("[1]")[0]
+
+
 def test_a_question_naming_what_the_corpus_never_mentions_is_declined(bot):
     """Near the topic by every measure of similarity, but about a name the documents never write."""
     for question in ("Who is the current chief security officer of Microsoft?", "How does a CSO differ from a CISO?"):

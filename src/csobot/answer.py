@@ -59,7 +59,7 @@ ANSWER_TYPES = (
         ),
         re.compile(
             r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
-            r"hundreds?|thousands?|millions?|billions?|dozens?|half)\b",
+            r"hundreds?|thousands?|millions?|billions?|dozens?|half|several|few|couple)\b",
             re.IGNORECASE,
         ),
     ),
