@@ -129,21 +129,6 @@ class Speller:
         return self.LETTERS.sub(lambda m: self.correct_word(m.group()), text)
 
 
-def _by_initial(words) -> dict[str, list[str]]:
-    grouped: dict[str, list[str]] = defaultdict(list)
-    for word in words:
-        grouped[word[0]].append(word)
-    return grouped
-
-
-def _most_like(word: str, by_initial: dict[str, list[str]]) -> str | None:
-    """The word of `by_initial` that `word` most likely misspells: same first letter, length within
-    two, similar enough; None when there is none."""
-    candidates = [w for w in by_initial.get(word[0], ()) if abs(len(w) - len(word)) <= 2]
-    close = difflib.get_close_matches(word, candidates, n=1, cutoff=0.8)
-    return close[0] if close else None
-
-
 def _typed_for(word: str) -> set[str]:
     """Words that `word` may be a slip of the keys for: one letter more, one less or two swapped
     (Norvig's edits, without replacements), the first letter kept, four letters or more. Shorter
