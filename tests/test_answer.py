@@ -279,6 +279,12 @@ def test_how_much_asks_for_a_quantity_in_words_too(raw_index, embedder):
     assert "several years" in answer.text.split("[1]")[0]
 
 
+def test_asking_for_an_amount_in_other_words_favours_the_figures(bot):
+    """ "the salary range" asks for figures as "how much" does: all three fit once the figures lead."""
+    answer = bot.ask("Give me the salary range for chief security officers.")
+    assert all(figure in answer.text for figure in ("143,541", "300,000", "66,384"))
+
+
 def test_a_question_naming_what_the_corpus_never_mentions_is_declined(bot):
     """Near the topic by every measure of similarity, but about a name the documents never write."""
     for question in ("Who is the current chief security officer of Microsoft?", "How does a CSO differ from a CISO?"):

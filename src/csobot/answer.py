@@ -54,7 +54,9 @@ PRONOUN = re.compile(r"\b(he|she|they|them|their|his|her|it|its|that person|this
 ANSWER_TYPES = (
     (
         re.compile(
-            r"\b(how (much|many|long|old|far|often|large|big)|when|what (year|percentage|date)|which year)\b",
+            r"\b(how (much|many|long|old|far|often|large|big)|when|what (year|percentage|date)|which year|"
+            r"range|average|median|highest|lowest|maximum|minimum|amount|percentage|cost|price|salary|salaries|"
+            r"pay|paid|wages?|earn|earns|earnings|income)\b",
             re.IGNORECASE,
         ),
         re.compile(
