@@ -1,6 +1,6 @@
 import numpy as np
 
-from csobot.lexical import LexicalIndex, Speller, terms
+from csobot.lexical import LexicalIndex, Speller, english_words, terms
 
 TEXTS = [
     "The average salary of an officer is high.",
@@ -26,19 +26,26 @@ def test_scores_are_shares_of_what_the_question_could_match():
 
 
 def test_speller_corrects_only_words_that_are_neither_in_the_corpus_nor_known():
-    speller = Speller(TEXTS, known={"string": 1, "system": 2})
+    speller = Speller(TEXTS, known={"string"}, dictionary={"system": 5000})
     assert speller.correct("which certifcations and sallary") == "which certifications and salary"
     assert speller.correct("a string system") == "a string system"
 
 
-def test_a_slip_no_corpus_word_explains_becomes_the_commonest_known_word_it_may_be():
+def test_a_slip_no_corpus_word_explains_becomes_the_commonest_dictionary_word_it_may_be():
     # "reprot": "report" with two letters swapped, or "repot" with one left out; "report" is commoner.
-    assert Speller(TEXTS, known={"report": 1, "repot": 2}).correct("reprot") == "report"
-    assert Speller(TEXTS, known={"report": 2, "repot": 1}).correct("reprot") == "repot"
-    speller = Speller(TEXTS, known={"report": 1, "mgm": 2, "equals": 3, "cents": 4})
+    assert Speller(TEXTS, dictionary={"report": 9000, "repot": 2000}).correct("reprot") == "report"
+    assert Speller(TEXTS, dictionary={"report": 2000, "repot": 9000}).correct("reprot") == "repot"
+    speller = Speller(TEXTS, dictionary={"report": 9000, "mgm": 9000, "equals": 9000, "cents": 9000, "amin": 81})
     assert speller.correct("Reprot") == "Reprot", "a capitalised word is more likely a name"
-    # Abbreviations are not slips: not shortened, nor given another first letter or another letter.
-    assert speller.correct("mgmt quals certs") == "mgmt quals certs"
+    # Abbreviations are not slips: not shortened, nor given another first letter or another letter,
+    # nor made a rare word.
+    assert speller.correct("mgmt quals certs admin") == "mgmt quals certs admin"
+
+
+def test_the_english_dictionary_knows_real_words_the_model_splits():
+    words = english_words()
+    assert {"router", "boast", "report"} <= words.keys() and "reprot" not in words
+    assert Speller(TEXTS, dictionary=words).correct("a router and a reprot") == "a router and a report"
 
 
 def test_speller_finds_the_corpus_word_a_word_is_or_misspells():

@@ -136,14 +136,9 @@ class Embedder:
         """Word pieces the model reads, [CLS] and [SEP] included."""
         return int(self.model.max_seq_length)
 
-    def known_words(self) -> dict[str, int]:
-        """Whole words in the tokenizer's vocabulary, a dictionary of real words for spelling, each with
-        its id: WordPiece and SentencePiece vocabularies list words commonest first."""
-        known: dict[str, int] = {}
-        for token, id_ in sorted(self.model.tokenizer.get_vocab().items(), key=lambda item: item[1], reverse=True):
-            if not token.startswith("##"):
-                known[token.lstrip("▁Ġ").lower()] = id_  # the commonest spelling's id is written last
-        return known
+    def known_words(self) -> set[str]:
+        """Whole words in the tokenizer's vocabulary: a dictionary of real words, for spelling."""
+        return {t.lstrip("▁Ġ").lower() for t in self.model.tokenizer.get_vocab() if not t.startswith("##")}
 
     def count_tokens(self, texts: list[str] | tuple[str, ...]) -> list[int]:
         if not texts:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 
@@ -13,6 +14,7 @@ import bm25s
 import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN_PLUS
+from spellchecker import SpellChecker
 
 WORD = re.compile(r"\w\w+")
 STOPWORDS = frozenset(STOPWORDS_EN_PLUS)  # NLTK's list: question words ("what", "who") carry no content
@@ -92,16 +94,25 @@ class LexicalIndex:
 class Speller:
     """Corrects words the corpus never uses to the corpus word they most likely misspell
     ("certifcations" → "certifications"), so both BM25 and the model see the intended word.
-    Words in `known` (real words, e.g. the model's vocabulary, each with its rank: lower is
-    commoner) are never corrected: "string" is not a misspelt "strong". A word written in lower case
-    that is like no corpus word is corrected to the commonest known word it may be a slip for
-    ("reprot" → "report", "shoud" → "should"), so the model reads a word it knows; a capitalised
-    one is left alone, being more likely a name than a typo."""
+    Real words — in `known` (e.g. the model's vocabulary) or in `dictionary` (word → how common it
+    is) — are never corrected: "string" is not a misspelt "strong". A word written in lower case that
+    is like no corpus word, and no word of the dictionary, is corrected to the commonest dictionary
+    word it may be a slip for ("reprot" → "report", "shoud" → "should"), so the model reads a word
+    it knows; a capitalised one is left alone, being more likely a name than a typo."""
 
     LETTERS = re.compile(r"[^\W\d_]{4,}")
+    # A slip is corrected only to a word at least this common in `dictionary` (pyspellchecker's counts):
+    # rarer ones ("amin" for "admin", 81) are likelier wrong than right.
+    COMMON = 1000
 
-    def __init__(self, texts: list[str], known: Mapping[str, int] = MappingProxyType({})):
+    def __init__(
+        self,
+        texts: list[str],
+        known: Collection[str] = frozenset(),
+        dictionary: Mapping[str, int] = MappingProxyType({}),
+    ):
         self.known = known
+        self.dictionary = dictionary
         self.words = {w.lower() for text in texts for w in self.LETTERS.findall(text)}
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for word in self.words:
@@ -118,11 +129,12 @@ class Speller:
 
     def correct_word(self, word: str) -> str:
         lowered = word.lower()
-        if lowered in self.known or lowered in STOPWORDS:
+        if lowered in self.known or lowered in self.dictionary or lowered in STOPWORDS:
             return word
         closest = self.closest(word)
         if closest is None and word.islower():
-            closest = min((w for w in _typed_for(lowered) if w in self.known), key=self.known.get, default=None)
+            slips = [w for w in _typed_for(lowered) if self.dictionary.get(w, 0) >= self.COMMON]
+            closest = max(slips, key=self.dictionary.__getitem__, default=None)
         return word if closest is None or closest == lowered else closest
 
     def correct(self, text: str) -> str:
@@ -140,3 +152,10 @@ def _typed_for(word: str) -> set[str]:
         | {a + c + b for a, b in splits for c in "abcdefghijklmnopqrstuvwxyz"}
     )
     return {w for w in edits if len(w) >= 4}
+
+
+@cache
+def english_words() -> Mapping[str, int]:
+    """English words with how common each is (pyspellchecker's list, 160,000 words): a dictionary to
+    tell real words from slips."""
+    return MappingProxyType(SpellChecker(language="en", distance=1).word_frequency.dictionary)

@@ -13,7 +13,7 @@ from .acronyms import abbreviated, spelled_out
 from .embedding import Embedder, Pieces, center, corpus_centroid, dot
 from .errors import CsobotError
 from .index import StoredIndex, check_model
-from .lexical import STOPWORDS, Speller, terms
+from .lexical import STOPWORDS, Speller, english_words, terms
 
 # The fused score is DENSE_WEIGHT·cosine + (1-DENSE_WEIGHT)·BM25, plus SENTENCE_WEIGHT·the cosine of
 # the chunk's best-matching sentence (a chunk that holds one sentence squarely on the question beats one
@@ -108,7 +108,7 @@ class Retriever:
         self.folder = folder
         # Headings are the corpus's words too: "enviroment" is a misspelt "Environment" though only a title says it.
         self.corpus_text = "\n".join([*stored.titles, *(c.text for c in stored.chunks)])
-        self.speller = Speller([self.corpus_text], embedder.known_words())
+        self.speller = Speller([self.corpus_text], embedder.known_words(), english_words())
         self.corpus_words = {w.lower() for w in WORD_CHARS.findall(self.corpus_text)}
         # The topic's long forms of three words or more ("chief security officer"), by its acronym's term.
         self.topic_forms = {
