@@ -56,7 +56,7 @@ ANSWER_TYPES = (
         re.compile(
             r"\b(how (much|many|long|old|far|often|large|big)|when|what (year|percentage|date)|which year|"
             r"range|average|median|highest|lowest|maximum|minimum|amount|percentage|cost|price|salary|salaries|"
-            r"pay|paid|wages?|earn|earns|earnings|income)\b",
+            r"pay|paid|wages?|earnings|income)\b",
             re.IGNORECASE,
         ),
         re.compile(
