@@ -77,6 +77,11 @@ def test_what_else_goes_on_from_the_answer_before_without_repeating_it(bot):
     assert more.sources[0].section == first.sources[0].section == "Key Responsibilities", "the same passage goes on"
 
 
+def test_more_of_a_declined_question_is_declined(bot):
+    history = [{"role": "user", "content": "Who is the CSO of Microsoft?"}, {"role": "assistant", "content": "…"}]
+    assert bot.ask("Tell me more", history=history).abstained
+
+
 def test_when_all_is_said_more_says_so(tmp_path, embedder):
     bot = bot_for("# Widgets\n\nThe widget costs forty dollars per unit.", tmp_path, embedder)
     first = bot.ask("How much does the widget cost?")

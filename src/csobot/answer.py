@@ -175,18 +175,17 @@ class Chatbot:
 
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
         """Answer `question`, reading follow-ups against the chat `history` (Gradio messages format)."""
-        if NOT_A_QUESTION.search(question):
-            return self.declined(question)
         if SMALL_TALK.fullmatch(question):
             return self.declined(question, "Ask me about the documents")
-        query = self.retriever.query(question)
-        if query.unfamiliar:  # asked alone or as a follow-up, nothing the corpus says is about what it names
-            return self.declined(question)
         previous = previous_question(history)
         if previous and MORE.fullmatch(question):
             # "What else?": the question before, answered again from what its answer did not quote.
             shown = self.quoted_in(_last_turn(history, "assistant") or "")
-            return self.answer(previous, self.retriever.query(previous), shown)
+            query = self._query(previous)
+            return self.answer(previous, query, shown) if query else self.declined(previous)
+        query = self._query(question)
+        if query is None:
+            return self.declined(question)
         answer = self.answer(question, query)
         if answer.abstained and previous:
             # Not covered alone: a follow-up. "And who do they report to?" asks about what the question
@@ -197,6 +196,15 @@ class Chatbot:
             if answer.abstained:
                 answer = self.answer(question, self.retriever.query(f"{question} {previous}"))
         return answer
+
+    def _query(self, question: str) -> Query | None:
+        """`question` made ready for the index, or None when it is declined whatever the documents say: a
+        request no quotation can serve, or one naming what the corpus never writes about (asked alone or
+        as a follow-up: the question before must not lend it the topic)."""
+        if NOT_A_QUESTION.search(question):
+            return None
+        query = self.retriever.query(question)
+        return None if query.unfamiliar else query
 
     def quoted_in(self, text: str) -> frozenset[int]:
         """The sentences an answer `text` quotes whole."""
