@@ -77,6 +77,19 @@ def test_what_else_goes_on_from_the_answer_before_without_repeating_it(bot):
     assert more.sources[0].section == first.sources[0].section == "Key Responsibilities", "the same passage goes on"
 
 
+def test_what_else_asked_again_goes_on_from_all_the_answers_before(bot):
+    """A chain of follow-ups and requests for more: each goes on from the question that started it."""
+    history: list[dict] = []
+    answers = []
+    for question in ("How much does a CSO earn?", "And the lowest?", "What else?", "What else?"):
+        answers.append(bot.ask(question, history=history))
+        history += [{"role": "user", "content": question}, {"role": "assistant", "content": answers[-1].text}]
+    quoted = [bot.quoted_in(a.text) for a in answers[1:3]]
+    assert quoted[1] and quoted[0].isdisjoint(quoted[1])
+    assert all(s.section == "Salary" for s in answers[2].sources), "more of pay, not of another passage"
+    assert answers[3].abstained and answers[3].text == ALL_SAID
+
+
 def test_more_of_a_declined_question_is_declined(bot):
     history = [{"role": "user", "content": "Who is the CSO of Microsoft?"}, {"role": "assistant", "content": "…"}]
     assert bot.ask("Tell me more", history=history).abstained

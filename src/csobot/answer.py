@@ -118,6 +118,13 @@ def previous_question(history: list[dict] | None) -> str | None:
     return _last_turn(history, "user")
 
 
+def _before_last_question(history: list[dict] | None) -> list[dict]:
+    """The chat before its last user turn."""
+    turns = list(history or [])
+    last = max((n for n, turn in enumerate(turns) if turn.get("role") == "user"), default=0)
+    return turns[:last]
+
+
 def _last_turn(history: list[dict] | None, role: str) -> str | None:
     turns = [str(turn.get("content", "")) for turn in history or [] if turn.get("role") == role]
     return turns[-1] if turns else None
@@ -177,24 +184,25 @@ class Chatbot:
         """Answer `question`, reading follow-ups against the chat `history` (Gradio messages format)."""
         if SMALL_TALK.fullmatch(question):
             return self.declined(question, "Ask me about the documents")
+        shown: frozenset[int] = frozenset()
+        while MORE.fullmatch(question) and previous_question(history):
+            # "What else?": the question before, asked again where it was asked (a follow-up itself, maybe),
+            # answered from what its answers did not quote.
+            shown |= self.quoted_in(_last_turn(history, "assistant") or "")
+            question, history = previous_question(history), _before_last_question(history)
         previous = previous_question(history)
-        if previous and MORE.fullmatch(question):
-            # "What else?": the question before, answered again from what its answer did not quote.
-            shown = self.quoted_in(_last_turn(history, "assistant") or "")
-            query = self._query(previous)
-            return self.answer(previous, query, shown) if query else self.declined(previous)
         query = self._query(question)
         if query is None:
             return self.declined(question)
-        answer = self.answer(question, query)
+        answer = self.answer(question, query, shown)
         if answer.abstained and previous:
             # Not covered alone: a follow-up. "And who do they report to?" asks about what the question
             # before it was about (its topic words, if it named the topic); "And the lowest?" asks it again.
             topic = " ".join(self.retriever.rewrite(previous)[2]) if PRONOUN.search(question) else ""
             if topic:
-                answer = self.answer(question, self.retriever.query(f"{question} {topic}"))
+                answer = self.answer(question, self.retriever.query(f"{question} {topic}"), shown)
             if answer.abstained:
-                answer = self.answer(question, self.retriever.query(f"{question} {previous}"))
+                answer = self.answer(question, self.retriever.query(f"{question} {previous}"), shown)
         return answer
 
     def _query(self, question: str) -> Query | None:
@@ -239,11 +247,14 @@ class Chatbot:
                 return self.declined(query.text)
             return self.answer(query.topic, topic, shown)
         if shown:
-            # More of the passages already quoted from while they have more to say, then of the others.
+            # More of the passages already quoted from; when they are quoted out, of the others only for a
+            # question about the topic as a whole, which every passage speaks to ("What is a CSO?").
             quoted_from = [
                 h for h in hits if not shown.isdisjoint(range(*self.retriever.stored.chunks[h.chunk].sentences))
             ]
-            chunk_score = self._sentence_scores(quoted_from, shown) or self._sentence_scores(hits, shown)
+            chunk_score = self._sentence_scores(quoted_from, shown)
+            if not chunk_score and query.about_topic:
+                chunk_score = self._sentence_scores(hits, shown)
             if not chunk_score:
                 return Answer(ALL_SAID, [], True, query.text)
             candidates = np.fromiter(chunk_score, dtype=np.int64)
