@@ -190,6 +190,16 @@ def test_gradio_history_becomes_plain_messages():
     assert web.plain_history(history, as_typed=False)[0]["content"] == "R&amp;D &lt;budget&gt;?"
 
 
+def test_what_else_in_the_chat_goes_on_from_the_answer_not_the_passages_shown(service):
+    question = "What are the duties of a CSO?"
+    shown = web.format_answer(service.ask(question))
+    assert "<details>" in shown
+    history = [{"role": "user", "content": question}, {"role": "assistant", "content": shown}]
+    assert web.plain_history(history)[1]["content"] == service.ask(question).text
+    more = service.ask("What else?", web.plain_history(history))
+    assert not more.abstained and "Key Responsibilities" in more.sources[0].where
+
+
 # --- Service: follow-ups, documents, admin rebuilds ------------------------------------------------------------------
 
 

@@ -245,6 +245,10 @@ def _build_summary(changes: dict[str, bytes | None], stats: BuildStats) -> str:
 # --- Formatting ----------------------------------------------------------------------------------------------------
 
 
+# Where a chat message's answer ends and what format_answer adds to it begins.
+SOURCES = "\n\n**Sources:** "
+
+
 def format_answer(answer: Answer) -> str:
     """Chat message: the answer, its citations, and the cited passages in a collapsed <details> block.
     All corpus text put into HTML here is escaped."""
@@ -259,7 +263,7 @@ def format_answer(answer: Answer) -> str:
         for n, h in enumerate(answer.sources, 1)
     )
     return (
-        f"{answer.text}\n\n**Sources:** {citations}\n\n"
+        f"{answer.text}{SOURCES}{citations}\n\n"
         f"<details><summary>Cited passages ({len(answer.sources)})</summary>{passages}</details>"
     )
 
@@ -289,13 +293,16 @@ def _message_text(content) -> str:
 
 def plain_history(history: list[dict] | None, as_typed: bool = True) -> list[dict]:
     """Chat history as [{"role", "content": str}], the shape `Chatbot.ask` reads. Questions are shown
-    escaped (see create_app); `as_typed` gives them back as the user typed them."""
+    escaped and answers with their sources and passages (see create_app); `as_typed` gives them back
+    as the user typed them and the bot answered them ("What else?" goes on from what the answer
+    quoted, not from the passages shown beside it)."""
     messages = []
     for m in history or []:
         if m.get("role") in ("user", "assistant"):
             text = _message_text(m.get("content", ""))
-            typed = as_typed and m["role"] == "user"
-            messages.append({"role": m["role"], "content": html.unescape(text) if typed else text})
+            if as_typed:
+                text = html.unescape(text) if m["role"] == "user" else text.split(SOURCES, 1)[0]
+            messages.append({"role": m["role"], "content": text})
     return messages
 
 
