@@ -1,7 +1,7 @@
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from csobot.answer import ABSTAIN_BELOW, ALL_SAID, MAX_WORDS, Chatbot, _excerpt, _most_that_fit
@@ -326,3 +326,28 @@ def test_a_why_question_is_answered_with_the_sentence_giving_a_reason(bot):
     """The duties say what a CSO does; the conclusion says why that matters ("Without his wisdom…")."""
     answer = bot.ask("Why is a CSO important to an organization?")
     assert "Without his wisdom" in answer.text and "hackers" in answer.text
+
+
+turns = st.lists(
+    st.tuples(
+        st.sampled_from(["user", "assistant", "system"]),
+        st.one_of(st.none(), st.text(max_size=40), st.sampled_from(["What else?", "How much does a CSO earn?", " "])),
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    question=st.one_of(st.text(min_size=1, max_size=60), st.sampled_from(["What else?", "thanks", "more"])),
+    chat=turns,
+)
+@example(question="What else?", chat=[("user", " "), ("assistant", "…")])  # a blank turn is no question
+def test_any_question_and_chat_get_an_answer_whose_markers_cite_its_sources(bot, question, chat):
+    if not question.strip():
+        return
+    history = [{"role": role, "content": content} for role, content in chat]
+    answer = bot.ask(question, history=history)
+    assert answer.text
+    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
+    assert markers == set(range(1, len(answer.sources) + 1)) or (answer.abstained and not answer.sources)

@@ -121,12 +121,13 @@ def previous_question(history: list[dict] | None) -> str | None:
 def _before_last_question(history: list[dict] | None) -> list[dict]:
     """The chat before its last user turn."""
     turns = list(history or [])
-    last = max((n for n, turn in enumerate(turns) if turn.get("role") == "user"), default=0)
-    return turns[:last]
+    asked = [n for n, turn in enumerate(turns) if turn.get("role") == "user" and str(turn.get("content") or "").strip()]
+    return turns[: asked[-1]] if asked else []
 
 
 def _last_turn(history: list[dict] | None, role: str) -> str | None:
-    turns = [str(turn.get("content", "")) for turn in history or [] if turn.get("role") == role]
+    turns = [str(turn.get("content") or "") for turn in history or [] if turn.get("role") == role]
+    turns = [turn for turn in turns if turn.strip()]
     return turns[-1] if turns else None
 
 
