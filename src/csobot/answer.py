@@ -199,11 +199,15 @@ class Chatbot:
         if answer.abstained and previous:
             # Not covered alone: a follow-up. "And who do they report to?" asks about what the question
             # before it was about (its topic words, if it named the topic); "And the lowest?" asks it again.
+            tries = [answer]
             topic = " ".join(self.retriever.rewrite(previous)[2]) if PRONOUN.search(question) else ""
             if topic:
-                answer = self.answer(question, self.retriever.query(f"{question} {topic}"), shown)
-            if answer.abstained:
-                answer = self.answer(question, self.retriever.query(f"{question} {previous}"), shown)
+                tries.append(self.answer(question, self.retriever.query(f"{question} {topic}"), shown))
+            if tries[-1].abstained:
+                tries.append(self.answer(question, self.retriever.query(f"{question} {previous}"), shown))
+            # An answer, else "That is all…" when more was asked and none is left, else the last decline.
+            answered = [a for a in tries if not a.abstained] or [a for a in tries if a.text == ALL_SAID]
+            answer = answered[0] if answered else tries[-1]
         return answer
 
     def _query(self, question: str) -> Query | None:
