@@ -17,6 +17,7 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 from spellchecker import SpellChecker
 
 WORD = re.compile(r"\w\w+")
+LETTER_RUNS = re.compile(r"[^\W\d_]+")
 STOPWORDS = frozenset(STOPWORDS_EN_PLUS)  # NLTK's list: question words ("what", "who") carry no content
 # A word found in at least this share of chunks is the corpus's topic, not a clue to the answer.
 TOPIC_SHARE = 0.7
@@ -100,7 +101,7 @@ class Speller:
     word it may be a slip for ("reprot" → "report", "shoud" → "should"), so the model reads a word
     it knows; a capitalised one is left alone, being more likely a name than a typo."""
 
-    LETTERS = re.compile(r"[^\W\d_]{4,}")
+    LETTERS = re.compile(r"[^\W\d_]{4,}")  # the words it corrects: shorter ones are too alike to tell apart
     # A slip is corrected only to a word at least this common in `dictionary` (pyspellchecker's counts):
     # rarer ones ("amin" for "admin", 81) are likelier wrong than right.
     COMMON = 1000
@@ -113,10 +114,11 @@ class Speller:
     ):
         self.known = known
         self.dictionary = dictionary
-        self.words = {w.lower() for text in texts for w in self.LETTERS.findall(text)}
+        self.words = {w.lower() for text in texts for w in LETTER_RUNS.findall(text)}  # every word of the texts
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for word in self.words:
-            self._by_initial[word[0]].append(word)
+            if self.LETTERS.fullmatch(word):
+                self._by_initial[word[0]].append(word)
 
     def closest(self, word: str) -> str | None:
         """The corpus word that `word` is, or most likely misspells; None when it is like none of them."""

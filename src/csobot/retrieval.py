@@ -109,7 +109,7 @@ class Retriever:
         # Headings are the corpus's words too: "enviroment" is a misspelt "Environment" though only a title says it.
         self.corpus_text = "\n".join([*stored.titles, *(c.text for c in stored.chunks)])
         self.speller = Speller([self.corpus_text], embedder.known_words(), english_words())
-        self.corpus_words = {w.lower() for w in WORD_CHARS.findall(self.corpus_text)}
+        self.corpus_words = self.speller.words
         # The topic's long forms of three words or more ("chief security officer"), by its acronym's term.
         self.topic_forms = {
             terms(acronym)[0]: long_form.lower().split()
