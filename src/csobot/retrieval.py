@@ -117,9 +117,9 @@ class Retriever:
             if len(long_form.split()) >= 3 and len(terms(acronym)) == 1 and stored.lexical.is_topic(terms(acronym)[0])
         }
         # What the corpus is about, in words: its topic's long forms, else the words every passage shares.
-        words = dict.fromkeys(WORD_CHARS.findall(self.corpus_text.lower()))
-        topic_words = [w for w in words if any(stored.lexical.is_topic(t) for t in terms(w))]
-        self.topic_text = " ".join(" ".join(form) for form in self.topic_forms.values()) or " ".join(topic_words)
+        self.topic_text = " ".join(" ".join(form) for form in self.topic_forms.values()) or " ".join(
+            stored.lexical.split_topic(" ".join(dict.fromkeys(WORD_CHARS.findall(self.corpus_text.lower()))))[1]
+        )
         self.centroid = corpus_centroid(stored.chunk_vectors)
         self.chunk_vectors = center(stored.chunk_vectors, self.centroid)
         self.sentence_vectors = center(stored.sentence_vectors, self.centroid)
@@ -179,7 +179,7 @@ class Retriever:
         shouted = any(w.isupper() and len(w) > 1 for w in stop_words)
         unfamiliar = []
         for word, mid in zip(words, inside, strict=True):
-            match = NAME.fullmatch(word.strip(PUNCTUATION).removesuffix("'s").removesuffix("’s"))
+            match = NAME.fullmatch(_bare(word))
             name = match and (match.group(1) or match.group(2))
             if not name or not mid or shouted or (title_case and not name.isupper()):
                 continue
@@ -215,7 +215,7 @@ class Retriever:
     def is_corpus_word(self, word: str) -> bool:
         """Whether the corpus writes `word`: as it is, misspelt, inflected ("executive" for "executives"),
         or cut short ("execs" of "executives")."""
-        if word in self.corpus_words or self.speller.closest(word) is not None:
+        if self.speller.closest(word) is not None:  # the word itself, or one it misspells
             return True
         if all(t in self.stored.lexical.vocabulary for t in terms(word)):
             return True
@@ -354,10 +354,15 @@ def _noun_phrase(words: list[str]) -> list[str]:
     """The words opening `words` up to a stop word, punctuation or an owner's "'s" (kept: "a nurse's")."""
     phrase = []
     for word in words:
-        bare = word.strip(PUNCTUATION).removesuffix("'s").removesuffix("’s")
+        bare = _bare(word)
         if not bare or bare in STOPWORDS:
             break
         phrase.append(bare)
         if bare != word:
             break
     return phrase
+
+
+def _bare(word: str) -> str:
+    """`word` without the punctuation around it or an owner's "'s"."""
+    return word.strip(PUNCTUATION).removesuffix("'s").removesuffix("’s")
