@@ -120,15 +120,19 @@ def previous_question(history: list[dict] | None) -> str | None:
 
 def _before_last_question(history: list[dict] | None) -> list[dict]:
     """The chat before its last user turn."""
-    turns = list(history or [])
-    asked = [n for n, turn in enumerate(turns) if turn.get("role") == "user" and str(turn.get("content") or "").strip()]
-    return turns[: asked[-1]] if asked else []
+    asked = _turns(history, "user")
+    return list(history or [])[: asked[-1][0]] if asked else []
 
 
 def _last_turn(history: list[dict] | None, role: str) -> str | None:
-    turns = [str(turn.get("content") or "") for turn in history or [] if turn.get("role") == role]
-    turns = [turn for turn in turns if turn.strip()]
-    return turns[-1] if turns else None
+    turns = _turns(history, role)
+    return turns[-1][1] if turns else None
+
+
+def _turns(history: list[dict] | None, role: str) -> list[tuple[int, str]]:
+    """The turns of `role` in the chat, with their positions; a blank turn says nothing and is left out."""
+    texts = ((n, str(turn.get("content") or "")) for n, turn in enumerate(history or []) if turn.get("role") == role)
+    return [(n, text) for n, text in texts if text.strip()]
 
 
 class Chatbot:
