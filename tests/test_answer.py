@@ -4,7 +4,16 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from csobot.answer import ABSTAIN_BELOW, ALL_SAID, MAX_WORDS, Chatbot, _excerpt, _most_that_fit
+from csobot.answer import (
+    ABSTAIN_BELOW,
+    ALL_SAID,
+    ANSWER_TYPES,
+    MAX_SENTENCES,
+    MAX_WORDS,
+    Chatbot,
+    _excerpt,
+    _most_that_fit,
+)
 from csobot.index import build_index
 
 from .conftest import CORPUS
@@ -212,10 +221,17 @@ def test_a_list_lead_in_brings_its_items_in_order(bot):
 
 @given(lengths=st.lists(st.integers(min_value=1, max_value=30), max_size=10), room=st.integers(0, 80))
 def test_the_most_items_that_fit_are_the_shortest(lengths, room):
-    fitting = _most_that_fit(lengths, room, most=4)
-    assert sum(lengths[n] for n in fitting) <= room and len(fitting) <= 4
+    fitting = _most_that_fit(lengths, room)
+    assert sum(lengths[n] for n in fitting) <= room
     shortest = sorted(lengths)
-    assert len(fitting) == 4 or len(fitting) == len(lengths) or sum(shortest[: len(fitting) + 1]) > room
+    assert len(fitting) == len(lengths) or sum(shortest[: len(fitting) + 1]) > room
+
+
+def test_a_pronoun_one_is_no_quantity():
+    [(asks, gives), _] = ANSWER_TYPES
+    assert asks.search("How much does a CSO earn?")
+    assert gives.search("They earn up to $300,000.") and gives.search("It takes several years.")
+    assert not gives.search("The earning potential depends on the type of company one works for.")
 
 
 def test_a_consequence_is_quoted_with_its_cause(bot):
@@ -351,3 +367,5 @@ def test_any_question_and_chat_get_an_answer_whose_markers_cite_its_sources(bot,
     assert answer.text
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
     assert markers == set(range(1, len(answer.sources) + 1)) or (answer.abstained and not answer.sources)
+    prose = [line for line in answer.text.splitlines() if not line.startswith("- ")]
+    assert sum(len(re.findall(r"\[\d+\]", line)) for line in prose) <= MAX_SENTENCES  # list items aside

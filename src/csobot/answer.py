@@ -32,6 +32,7 @@ SENTENCE_WEIGHTS = {"dense": 0.55, "pieces": 0.8, "terms": 0.2, "section": 0.2, 
 TITLE_DECAY = 0.25
 # A sentence joins the best one when it scores at least this fraction of it…
 KEEP_RATIO = 0.4
+# …up to this many sentences, a list's items not counted: they are kept whole, as many as MAX_WORDS allows.
 MAX_SENTENCES = 5
 # What stands for the items of a list left out: a list item of its own.
 OMISSION = "…"
@@ -60,7 +61,7 @@ ANSWER_TYPES = (
             re.IGNORECASE,
         ),
         re.compile(
-            r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+            r"\d|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
             r"hundreds?|thousands?|millions?|billions?|dozens?|half|several|few|couple)\b",
             re.IGNORECASE,
         ),
@@ -318,7 +319,7 @@ class Chatbot:
         limit = MAX_WORDS if complete else MAX_WORDS - OMISSION_WORDS
         if not complete:
             lengths = [self._length(i) for i in items]
-            fitting = _most_that_fit(lengths, room_for_items - OMISSION_WORDS, MAX_SENTENCES - 1)
+            fitting = _most_that_fit(lengths, room_for_items - OMISSION_WORDS)
             for n, item in enumerate(items):
                 if n not in fitting:
                     score[position[item]] = -np.inf
@@ -326,16 +327,19 @@ class Chatbot:
         for n, item in enumerate(items):
             score[position[item]] = np.finfo(np.float64).max / 2 - n
         chosen: dict[int, str] = {}
-        words = 0
+        words = prose = 0
         read_on: set[int] = set()  # paragraphs quoted from
         while score.max() > -np.inf:
             j = int(np.argmax(score))
-            if chosen and (len(chosen) >= MAX_SENTENCES or score[j] < floor or words == limit):
+            if chosen and (prose >= MAX_SENTENCES or score[j] < floor or words == limit):
                 break
             score[j] = -np.inf
             # "As a result, …" is quoted with the sentence it follows from (when retrieved, so it can be cited).
             unit = [i for i in (self.cause_of.get(int(candidates[j])), int(candidates[j])) if i in chunk_score]
             texts = {i: _unbulleted(stored.sentences[i].text) for i in unit if i not in chosen}
+            sentences = sum(i not in self.bulleted for i in texts)
+            if chosen and prose + sentences > MAX_SENTENCES:
+                continue
             length = sum(_words(t) + (i in self.bulleted) for i, t in texts.items())  # "- " is a word
             if not chosen and length > limit:  # the best sentence is quoted, in part if need be
                 i = int(candidates[j])
@@ -349,6 +353,7 @@ class Chatbot:
                 if None in texts.values():
                     continue
             chosen |= texts
+            prose += sentences
             words += sum(_words(t) + (i in self.bulleted) for i, t in texts.items())
             # The rest of a quoted sentence's paragraph (or list, lead-in included) reads on from it: a head start.
             paragraph = self.paragraph_of[candidates[j]]
@@ -468,11 +473,11 @@ def _excerpt(text: str, weights: dict[str, float], limit: int) -> str | None:
     return ("… " if first else "") + " ".join(clauses[first:last]) + (" …" if last < len(clauses) else "")
 
 
-def _most_that_fit(lengths: list[int], room: int, most: int) -> set[int]:
-    """Positions of the most items, up to `most`, whose lengths add up to at most `room`: the shortest."""
+def _most_that_fit(lengths: list[int], room: int) -> set[int]:
+    """Positions of the most items whose lengths add up to at most `room`: the shortest."""
     fitting: set[int] = set()
     for n in sorted(range(len(lengths)), key=lambda n: lengths[n]):
-        if len(fitting) == most or lengths[n] > room:
+        if lengths[n] > room:
             break
         fitting.add(n)
         room -= lengths[n]
