@@ -248,11 +248,17 @@ def test_a_sentence_too_long_to_quote_whole_is_quoted_in_part(tmp_path, embedder
         for word in ("finance", "legal", "travel", "payroll", "facilities", "catering", "security", "marketing")
     ]
     text = "In our company, " + ", ".join(clauses) + "."
-    answer = bot_for(text, tmp_path, embedder).ask("Which team handles catering matters?")
+    bot = bot_for(text, tmp_path, embedder)
+    question = "Which team handles catering matters?"
+    answer = bot.ask(question)
     assert len(text.split()) > 60 >= len(answer.text.split())
     assert "catering" in answer.text and "…" in answer.text
     for part in answer.text.split("[")[0].split("…"):
         assert part.strip() in text
+    # Quoted in part is shown: "What else?" does not quote it again.
+    assert bot.quoted_in(answer.text) == {0}
+    chat = [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+    assert bot.ask("What else?", chat).text == ALL_SAID
 
 
 @settings(max_examples=200, deadline=None)

@@ -97,6 +97,10 @@ MORE = re.compile(
     re.IGNORECASE,
 )
 ALL_SAID = "That is all the documents say about it."
+# Where an answer's quotes end: at a citation marker, a line's end, or a "…" for text left out. A quote of
+# fewer words is too short to tell which sentence it is from.
+QUOTE_BREAK = re.compile(rf"\[\d+\]|\n|{OMISSION}")
+MIN_QUOTE_WORDS = 3
 # Chat that asks nothing: greetings, thanks, acknowledgements. Not a follow-up to read with the question before.
 SMALL_TALK = re.compile(
     r"(\W*(hi|hello|hey|thanks|thank you|thank u|thx|ty|ok|okay|cool|great|nice|awesome|perfect|got it|bye|"
@@ -225,10 +229,13 @@ class Chatbot:
         return None if query.unfamiliar else query
 
     def quoted_in(self, text: str) -> frozenset[int]:
-        """The sentences an answer `text` quotes whole."""
-        plain = " ".join(html.unescape(text).split())
+        """The sentences an answer `text` quotes, whole or in part ("… a clause …")."""
+        quotes = [" ".join(_unbulleted(q.strip()).split()) for q in QUOTE_BREAK.split(html.unescape(text))]
+        quotes = [q for q in quotes if _words(q) >= MIN_QUOTE_WORDS]
         return frozenset(
-            i for i, s in enumerate(self.retriever.stored.sentences) if " ".join(_unbulleted(s.text).split()) in plain
+            i
+            for i, s in enumerate(self.retriever.stored.sentences)
+            if any(q in " ".join(_unbulleted(s.text).split()) for q in quotes)
         )
 
     def answer(self, question: str, query: Query, shown: frozenset[int] = frozenset()) -> Answer:
