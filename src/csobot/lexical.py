@@ -135,9 +135,12 @@ class Speller:
             return word
         closest = self.closest(word)
         if closest is None and word.islower():
-            slips = [w for w in _typed_for(lowered) if self.dictionary.get(w, 0) >= self.COMMON]
+            slips = [w for w in _typed_for(lowered) if self.is_common(w)]
             closest = max(slips, key=self.dictionary.__getitem__, default=None)
         return word if closest is None or closest == lowered else closest
+
+    def is_common(self, word: str) -> bool:
+        return self.dictionary.get(word.lower(), 0) >= self.COMMON
 
     def correct(self, text: str) -> str:
         return self.LETTERS.sub(lambda m: self.correct_word(m.group()), text)

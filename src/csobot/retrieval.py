@@ -166,10 +166,11 @@ class Retriever:
 
     def unfamiliar_names(self, question: str) -> tuple[str, ...]:
         """What `question`, as `rewrite` gives it, names that the corpus does not write about: names
-        (capitalised inside a sentence, or in capitals) it never writes in any form (`is_corpus_word`:
-        "Microsoft", "CISO"), and kin of its topic (`kin_of_topic`, else `strangers`). A question in
-        title case ("What Makes A Good CSO?") capitalises every word: there only words in capitals count;
-        one in capitals ("HOW MUCH DOES A CSO MAKE") shows no name by its letters."""
+        (capitalised inside a sentence, or in capitals unless a common English word: "I MUST know") it
+        never writes in any form (`is_corpus_word`: "Microsoft", "CISO"), and kin of its topic
+        (`kin_of_topic`, else `strangers`). A question in title case ("What Makes A Good CSO?")
+        capitalises every word: there only words in capitals count; one in capitals ("HOW MUCH DOES A
+        CSO MAKE") shows no name by its letters."""
         words = WORD.findall(question)
         inside = [not before.endswith(SENTENCE_END) for before, word in zip([".", *words], words, strict=False)]
         stop_words = [
@@ -182,6 +183,8 @@ class Retriever:
             match = NAME.fullmatch(_bare(word))
             name = match and (match.group(1) or match.group(2))
             if not name or not mid or shouted or (title_case and not name.isupper()):
+                continue
+            if name.isupper() and self.speller.is_common(name):  # "I want to APPLY": emphasis, not a name
                 continue
             if not self.is_corpus_word(name.lower()):
                 unfamiliar.append(name)
