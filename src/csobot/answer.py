@@ -49,6 +49,10 @@ ABSTAIN_BELOW = 0.22
 COVERED_FROM = 0.4
 # A follow-up naming its subject by pronoun.
 PRONOUN = re.compile(r"\b(he|she|they|them|their|his|her|it|its|that person|this role)\b", re.IGNORECASE)
+# Words that state a consequence of what was said before. A sentence opening with one needs the one before
+# it to make sense.
+CONSEQUENCES = "as a result|therefore|thus|hence|consequently|for this reason|that is why|this is why"
+CONSEQUENCE = re.compile(rf"({CONSEQUENCES})\b", re.IGNORECASE)
 # What a question asks for, by its wording, and what a sentence giving it holds: a quantity or a date,
 # a number; a reason ("Why…?"), a cause or a consequence ("without…", "because…"). Such a sentence gets
 # ANSWER_TYPE_BONUS.
@@ -69,17 +73,13 @@ ANSWER_TYPES = (
     (
         re.compile(r"^\W*((and|but|so)\s+)?(why|what for|how come)\b", re.IGNORECASE),
         re.compile(
-            r"\b(because|since|due to|owing to|thanks to|so that|in order to|without|otherwise|as a result|"
-            r"therefore|thus|hence|consequently|that is why|this is why|which is why)\b",
+            r"\b(because|since|due to|owing to|thanks to|so that|in order to|without|otherwise|which is why|"
+            rf"{CONSEQUENCES})\b",
             re.IGNORECASE,
         ),
     ),
 )
 ANSWER_TYPE_BONUS = 0.15
-# A sentence opening like this states a consequence of the one before it, which it needs to make sense.
-CONSEQUENCE = re.compile(
-    r"(as a result|therefore|thus|hence|consequently|for this reason|that is why|this is why)\b", re.IGNORECASE
-)
 # A "sentence" without one (a row of emoji or rules) says nothing to quote.
 LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 # Requests no quotation can serve, whatever the corpus: to write new text ("Write me a Python function…"),
