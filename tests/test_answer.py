@@ -204,6 +204,16 @@ def test_a_question_naming_the_topic_and_nothing_the_passages_hold_is_answered_f
         assert bot.ask(question).abstained, question
 
 
+def test_a_question_matching_one_clause_of_a_long_sentence_is_covered(bot):
+    """ "reporting line" is like the clause "and responds directly to the chief executive officer,"
+    (0.21) and unlike the long sentence holding it (0.11), which would decline it."""
+    query = bot.retriever.query("CSO reporting line")
+    sentences = bot.retriever.stored.sentence_vectors[bot.quotable]
+    assert bot.evidence(query, sentences) < ABSTAIN_BELOW <= bot.evidence(query)
+    answer = bot.ask("CSO reporting line")
+    assert not answer.abstained and "chief executive officer" in answer.text
+
+
 def test_a_list_lead_in_brings_its_items_in_order(bot):
     sentences = bot.retriever.stored.sentences
     lead = next(i for i, s in enumerate(sentences) if s.text.endswith("following responsibilities;"))

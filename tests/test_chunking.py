@@ -5,7 +5,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from transformers import AutoTokenizer
 
-from csobot.chunking import BOILERPLATE, ChunkerConfig, chunk_document, looks_like_heading, parse_blocks
+from csobot.chunking import (
+    BOILERPLATE,
+    MIN_CLAUSE_WORDS,
+    ChunkerConfig,
+    Clause,
+    Sentence,
+    chunk_document,
+    clauses_of,
+    looks_like_heading,
+    parse_blocks,
+)
 from csobot.corpus import Document
 from csobot.embedding import packaged_model_dir
 
@@ -120,3 +130,16 @@ def test_two_blank_lines_end_a_section_in_text_without_markdown_headings(count_t
     # Where Markdown headings mark the sections, a wide gap is only layout.
     sentences, _ = chunk_document(doc("## Pay\n\nThey earn $100.\n\n\nSome earn more."), ChunkerConfig(), count_tokens)
     assert {s.section for s in sentences} == {"Pay"}
+
+
+def test_long_sentences_are_divided_into_clauses_of_some_length():
+    long = (
+        "He is responsible for the entire security structure within an organization and responds directly "
+        "to the chief executive officer, chief administrative officer or the head of the legal counsel."
+    )
+    sentences = [Sentence("a.md", "", 0, 0, text, 0, "") for text in ("A short one, alone.", long)]
+    assert clauses_of(sentences) == [
+        Clause(1, "He is responsible for the entire security structure within an organization"),
+        Clause(1, "and responds directly to the chief executive officer,"),
+    ]  # "chief administrative officer" and "or the head of the legal counsel." are too short
+    assert all(len(c.text.split()) >= MIN_CLAUSE_WORDS for c in clauses_of(sentences))

@@ -62,6 +62,22 @@ def test_word_pieces_are_stored_and_reused_with_their_sentences(tmp_path, embedd
     assert np.allclose(pieces.vectors.astype(np.float32), fresh.vectors.astype(np.float32), atol=1e-2)
 
 
+def test_clauses_of_long_sentences_are_stored_with_their_vectors_and_reused(tmp_path, embedder, monkeypatch):
+    corpus = small_corpus(tmp_path / "corpus")
+    long = "The team audits budgets every quarter, and it publishes what it found in each audit."
+    (corpus / "c.md").write_text(long, encoding="utf-8")
+    build_index(corpus, tmp_path / "index", model=embedder)
+    stored = StoredIndex.load(tmp_path / "index")
+    assert [c.text for c in stored.clauses] == ["and it publishes what it found in each audit."]
+    assert stored.sentences[stored.clauses[0].sentence].text == long
+    assert np.allclose(stored.clause_vectors, embedder.encode([c.text for c in stored.clauses]), atol=1e-5)
+    encoded = []
+    monkeypatch.setattr(Embedder, "encode", lambda self, texts, **kw: encoded.extend(texts) or np.zeros((0, 0)))
+    (corpus / "a.md").unlink()
+    build_index(corpus, tmp_path / "index", model=embedder)
+    assert encoded == []  # nothing new to embed: the clause's vector is taken over
+
+
 def test_section_titles_are_stored_once_with_their_vectors(tmp_path, embedder, monkeypatch):
     corpus = small_corpus(tmp_path / "corpus")
     (corpus / "c.md").write_text("# Alpha\n\nMore alpha.\n\n## Charlie\n\nCharlie text.", encoding="utf-8")

@@ -150,7 +150,7 @@ class Chatbot:
             [not META.search(s.text) and LETTER_OR_DIGIT.search(s.text) is not None for s in stored.sentences],
             dtype=bool,
         )
-        self.quotable_vectors = stored.sentence_vectors[self.quotable]
+        self.quotable_vectors = self._vectors_of(self.quotable)
         # For each answer type, which sentences give it.
         self.answer_types = [
             (asks, np.array([gives.search(s.text) is not None for s in stored.sentences], dtype=bool))
@@ -174,7 +174,7 @@ class Chatbot:
         for s in stored.sentences:
             first_paragraph.setdefault(s.source, s.paragraph)
         self.is_lead = np.array([first_paragraph[s.source] == s.paragraph for s in stored.sentences], dtype=bool)
-        self.lead_vectors = stored.sentence_vectors[self.is_lead & self.quotable]
+        self.lead_vectors = self._vectors_of(self.is_lead & self.quotable)
         self.items_of, self.cause_of = _links(stored.sentences, self.quotable)
         self.bulleted = {i for i, s in enumerate(stored.sentences) if BULLET.match(s.text)}
         self.topics = _topics(stored)
@@ -183,9 +183,16 @@ class Chatbot:
     def load(cls, index: str | Path = "index", embedder: Embedder | None = None) -> Chatbot:
         return cls(Retriever.load(index, embedder))
 
+    def _vectors_of(self, sentences: np.ndarray) -> np.ndarray:
+        """The vectors of the sentences `sentences` marks, and of their clauses."""
+        stored = self.retriever.stored
+        of_clause = np.array([c.sentence for c in stored.clauses], dtype=np.int64)
+        return np.concatenate([stored.sentence_vectors[sentences], stored.clause_vectors[sentences[of_clause]]])
+
     def evidence(self, query: Query, sentence_vectors: np.ndarray | None = None) -> float:
-        """How well the best quotable sentence (of `sentence_vectors`, by default all) matches the
-        question, as plain cosine similarity."""
+        """How well the best quotable sentence, or clause of one, (of `sentence_vectors`, by default all)
+        matches the question, as plain cosine similarity: "reporting line" matches the clause "and
+        responds directly to the chief executive officer…" (0.21), not its sentence (0.11)."""
         vectors = self.quotable_vectors if sentence_vectors is None else sentence_vectors
         scores = vectors @ query.embedding
         return float(scores.max()) if scores.size else 0.0

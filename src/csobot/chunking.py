@@ -88,6 +88,32 @@ def sentence_embedding_input(section: str, text: str) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class Clause:
+    """A clause of a long sentence, embedded on its own: a question may match one clause ("responds
+    directly to the chief executive officer") better than the whole sentence it dilutes."""
+
+    sentence: int  # the position of its sentence in the corpus
+    text: str
+
+
+# Where a sentence divides into clauses: after a comma, semicolon or colon, before a dash or parenthesis,
+# and before "and", "or", "which" or "who".
+CLAUSE_START = re.compile(r"(?<=[,;:])\s+|\s+(?=[(–—])|\s+(?=(?:and|or|which|who)\s)")
+# Shorter clauses say too little alone ("and vendors"), yet match questions by chance (measured, README).
+MIN_CLAUSE_WORDS = 8
+
+
+def clauses_of(sentences: list[Sentence]) -> list[Clause]:
+    """The clauses, of MIN_CLAUSE_WORDS words or more, of the sentences that have several."""
+    found = []
+    for n, sentence in enumerate(sentences):
+        parts = [p.strip() for p in CLAUSE_START.split(sentence.text) if p.strip()]
+        if len(parts) > 1:
+            found += [Clause(n, p) for p in dict.fromkeys(parts) if len(p.split()) >= MIN_CLAUSE_WORDS]
+    return found
+
+
 def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 

@@ -1,6 +1,6 @@
 """Index stage: chunk, embed and store a corpus in a folder, atomically and incrementally.
 
-The folder holds (format 4):
+The folder holds (format 5):
 - `manifest.json`: format version, model id, weights hash and dimension, chunker settings,
   FAISS factory string, per-file content hashes, counts and build time;
 - `chunks.jsonl` and `sentences.jsonl`: one JSON object per chunk / sentence, in vector order;
@@ -8,6 +8,8 @@ The folder holds (format 4):
 - `sentence_pieces.npz`: every sentence's word pieces as the model read them (`embedding.Pieces`):
   `ids` (int32), `vectors` (float16 unit vectors) and `offsets` (int64; sentence i owns rows
   offsets[i]:offsets[i+1]);
+- `clauses.jsonl` and `clause_vectors.npy`: the clauses of long sentences (`chunking.clauses_of`), one JSON
+  object each ({"sentence": its sentence's line, "text": ...}), and float32 unit vectors of them, row i for line i;
 - `titles.json` and `title_vectors.npy`: the corpus's section titles, each once, and float32 unit
   vectors of them read as questions are (`title_embedding_input`), row i for title i;
 - `chunks.faiss`: the FAISS index over the chunk vectors, centred on their mean (inner product = cosine);
@@ -31,13 +33,13 @@ import faiss
 import numpy as np
 
 from .acronyms import abbreviated, find_acronyms
-from .chunking import Chunk, ChunkerConfig, Sentence, chunk_corpus, content_hash
+from .chunking import Chunk, ChunkerConfig, Clause, Sentence, chunk_corpus, clauses_of, content_hash
 from .corpus import Skipped, load_corpus
 from .embedding import Embedder, Pieces, center, corpus_centroid
 from .errors import CsobotError
 from .lexical import LexicalIndex, terms
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 DEFAULT_FACTORY = "Flat"
 MANIFEST = "manifest.json"
 
@@ -69,6 +71,8 @@ class StoredIndex:
     chunk_vectors: np.ndarray
     sentence_vectors: np.ndarray
     sentence_pieces: Pieces
+    clauses: list[Clause]
+    clause_vectors: np.ndarray
     titles: list[str]
     title_vectors: np.ndarray
     dense: faiss.Index
@@ -87,6 +91,7 @@ class StoredIndex:
         try:
             chunks = [_chunk_from_json(line) for line in _read_lines(folder / "chunks.jsonl")]
             sentences = [Sentence(**json.loads(line)) for line in _read_lines(folder / "sentences.jsonl")]
+            clauses = [Clause(**json.loads(line)) for line in _read_lines(folder / "clauses.jsonl")]
             return cls(
                 manifest,
                 chunks,
@@ -94,6 +99,8 @@ class StoredIndex:
                 np.load(folder / "chunk_vectors.npy", allow_pickle=False),
                 np.load(folder / "sentence_vectors.npy", allow_pickle=False),
                 _load_pieces(folder / "sentence_pieces.npz"),
+                clauses,
+                np.load(folder / "clause_vectors.npy", allow_pickle=False),
                 json.loads((folder / "titles.json").read_text(encoding="utf-8")),
                 np.load(folder / "title_vectors.npy", allow_pickle=False),
                 faiss.read_index(str(folder / "chunks.faiss")),
@@ -110,6 +117,8 @@ class StoredIndex:
         np.save(folder / "sentence_vectors.npy", self.sentence_vectors, allow_pickle=False)
         pieces = self.sentence_pieces
         np.savez(folder / "sentence_pieces.npz", ids=pieces.ids, vectors=pieces.vectors, offsets=pieces.offsets)
+        _write_lines(folder / "clauses.jsonl", (asdict(c) for c in self.clauses))
+        np.save(folder / "clause_vectors.npy", self.clause_vectors, allow_pickle=False)
         (folder / "titles.json").write_text(json.dumps(self.titles, ensure_ascii=False) + "\n", encoding="utf-8")
         np.save(folder / "title_vectors.npy", self.title_vectors, allow_pickle=False)
         faiss.write_index(self.dense, str(folder / "chunks.faiss"))
@@ -223,6 +232,7 @@ def _reusable(folder: Path, embedder: Embedder) -> _Reusable:
         return _Reusable()
     vectors = {c.hash: v for c, v in zip(old.chunks, old.chunk_vectors, strict=True)}
     vectors.update({s.hash: v for s, v in zip(old.sentences, old.sentence_vectors, strict=True)})
+    vectors.update({content_hash(c.text): v for c, v in zip(old.clauses, old.clause_vectors, strict=True)})
     title_texts = [title_embedding_input(t, old.lexical, old.acronyms) for t in old.titles]
     vectors.update({content_hash(t): v for t, v in zip(title_texts, old.title_vectors, strict=True)})
     pieces = {s.hash: old.sentence_pieces.of(i) for i, s in enumerate(old.sentences)}
@@ -308,6 +318,8 @@ def build_index(
     title_texts = [title_embedding_input(t, lexical, acronyms) for t in titles]
     title_vectors, _ = _embed([(content_hash(t), t) for t in title_texts], reuse, embedder, progress)
     sentence_vectors, sentence_pieces, embedded_sentences = _embed_sentences(sentences, reuse, embedder, progress)
+    clauses = clauses_of(sentences)
+    clause_vectors, _ = _embed([(content_hash(c.text), c.text) for c in clauses], reuse, embedder, progress)
     stored = StoredIndex(
         _manifest(
             embedder,
@@ -321,6 +333,8 @@ def build_index(
         chunk_vectors,
         sentence_vectors,
         sentence_pieces,
+        clauses,
+        clause_vectors,
         titles,
         title_vectors,
         _dense_index(center(chunk_vectors, corpus_centroid(chunk_vectors)), factory),
