@@ -342,6 +342,10 @@ def test_a_question_naming_what_the_corpus_never_mentions_is_declined(bot):
         assert answer.abstained and "don't cover" in answer.text, question
     # …nor as a follow-up, where the previous question would otherwise lend it the topic.
     assert bot.ask("And the chief financial officer?", history=chat("How much does a CSO earn?")).abstained
+    assert bot.ask("And what does the CEO earn?", history=chat("What does a CSO do?")).abstained
+    # A follow-up naming the topic by pronoun asks about it, not about the other it names.
+    answer = bot.ask("Do they report to the CEO?", history=chat("What does a CSO do?"))
+    assert not answer.abstained and "chief executive officer" in answer.text
     # The names it does write, inflected or misspelt, and a question in title case, are answered.
     for question in ("Is GIAC Security Leadership Expert a certification?", "What Does A CSO Earn On PayScale?"):
         assert not bot.ask(question).abstained, question

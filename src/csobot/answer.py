@@ -208,15 +208,17 @@ class Chatbot:
             shown |= self.quoted_in(_last_turn(history, "assistant") or "")
             question, history = previous_question(history), _before_last_question(history)
         previous = previous_question(history)
-        query = self._query(question)
+        # "Do they report to the CEO?" names by pronoun what the question before was about: its topic
+        # words, if it named the topic.
+        topic = " ".join(self.retriever.rewrite(previous)[2]) if previous and PRONOUN.search(question) else ""
+        query = self._query(question, topic)
         if query is None:
             return self.declined(question)
         answer = self.answer(question, query, shown)
         if answer.abstained and previous:
-            # Not covered alone: a follow-up. "And who do they report to?" asks about what the question
-            # before it was about (its topic words, if it named the topic); "And the lowest?" asks it again.
+            # Not covered alone: a follow-up. "And who do they report to?" asks about the topic of the
+            # question before; "And the lowest?" asks it again.
             tries = [answer]
-            topic = " ".join(self.retriever.rewrite(previous)[2]) if PRONOUN.search(question) else ""
             if topic:
                 tries.append(self.answer(question, self.retriever.query(f"{question} {topic}"), shown))
             if tries[-1].abstained:
@@ -226,13 +228,18 @@ class Chatbot:
             answer = answered[0] if answered else tries[-1]
         return answer
 
-    def _query(self, question: str) -> Query | None:
+    def _query(self, question: str, topic: str = "") -> Query | None:
         """`question` made ready for the index, or None when it is declined whatever the documents say: a
         request no quotation can serve, or one naming what the corpus never writes about (asked alone or
-        as a follow-up: the question before must not lend it the topic)."""
+        as a follow-up: the question before must not lend it the topic, unless the question names it by
+        pronoun: then "the CEO" of "Do they report to the CEO?" is not another of the topic's kind asked
+        about instead of it)."""
         if NOT_A_QUESTION.search(question):
             return None
         query = self.retriever.query(question)
+        if query.unfamiliar and topic:
+            with_topic = self.retriever.rewrite(f"{question} {topic}")[0]
+            return None if self.retriever.unfamiliar_names(with_topic) else query
         return None if query.unfamiliar else query
 
     def quoted_in(self, text: str) -> frozenset[int]:
