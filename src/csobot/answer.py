@@ -190,9 +190,9 @@ class Chatbot:
         return np.concatenate([stored.sentence_vectors[sentences], stored.clause_vectors[sentences[of_clause]]])
 
     def evidence(self, query: Query, sentence_vectors: np.ndarray | None = None) -> float:
-        """How well the best quotable sentence, or clause of one, (of `sentence_vectors`, by default all)
+        """How well the best of `sentence_vectors` (by default every quotable sentence and its clauses)
         matches the question, as plain cosine similarity: "reporting line" matches the clause "and
-        responds directly to the chief executive officer…" (0.21), not its sentence (0.11)."""
+        responds directly to the chief executive officer," (0.23), not its sentence (0.11)."""
         vectors = self.quotable_vectors if sentence_vectors is None else sentence_vectors
         scores = vectors @ query.embedding
         return float(scores.max()) if scores.size else 0.0
