@@ -18,7 +18,14 @@ from spellchecker import SpellChecker
 
 WORD = re.compile(r"\w\w+")
 LETTER_RUNS = re.compile(r"[^\W\d_]+")
-STOPWORDS = frozenset(STOPWORDS_EN_PLUS)  # NLTK's list: question words ("what", "who") carry no content
+# NLTK's list: question words ("what", "who") carry no content. Contractions typed without the apostrophe
+# are the stop words they stand for: "dont", "whats" (read as "what" and "s" when the apostrophe is there).
+STOPWORDS = frozenset(STOPWORDS_EN_PLUS) | {
+    *(w.replace("'", "") for w in STOPWORDS_EN_PLUS if "'" in w),
+    *(f"{w}s" for w in ("what", "how", "who", "where", "when", "why", "that", "there", "here")),
+    "im",
+    "cant",
+}
 # A word found in at least this share of chunks is the corpus's topic, not a clue to the answer.
 TOPIC_SHARE = 0.7
 _stemmer = Stemmer.Stemmer("english")
