@@ -57,6 +57,9 @@ def test_topic_words_and_typos_are_handled_by_the_query(retriever):
     assert "environment" in retriever.rewrite("Work Enviroment")[0], "against headings too"
     assert "cso" not in query.terms, "the corpus's topic says nothing about which passage answers"
     assert np.isclose(np.linalg.norm(query.vector), 1.0, atol=1e-4)
+    # A request opening the question says how to answer, not what about.
+    assert retriever.query("Can you tell me about CSO salaries?").terms == ["salari"]
+    assert retriever.query("Describe the CSO.").about_topic
 
 
 def test_empty_question_and_bad_k_are_refused(retriever):

@@ -38,6 +38,12 @@ SUBJECT_BEFORE = {"does", "do", "did", "is", "are", "was", "were", "can", "could
 # A phrase this similar to the topic's name is of its kind: jobs 0.33–0.36 to "chief security officer";
 # "postgraduate degree" 0.18, "newbie" 0.12, "remote job" 0.26 (README, "Abstention").
 KIN_SIMILARITY = 0.3
+# A request opening a question ("Tell me about…", "Describe…") says how to answer, not what about.
+REQUEST = re.compile(
+    r"^\W*(please\s+)?((can|could|would) you\s+)?(please\s+)?(tell me( more)?( about)?|describe|explain|"
+    r"give me( an overview of| a summary of)?|show me|list|summari[sz]e|outline)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -246,12 +252,13 @@ class Retriever:
         """The question as the corpus would word it — acronyms the corpus never writes spelled out as it
         does, one term per acronym it defines, misspellings corrected against its vocabulary — and its
         words split into those kept and those naming the corpus's topic, dropped since every passage
-        shares them (`LexicalIndex.split_topic`). No model runs."""
+        shares them (`LexicalIndex.split_topic`), a request opening it ("Tell me about") in neither. No model runs."""
         if not question.strip():
             raise CsobotError("the question is empty")
         question = spelled_out(question, self.corpus_text, self.corpus_words, STOPWORDS)
         question = abbreviated(self.speller.correct(question), self.stored.acronyms)
-        return question, *self.stored.lexical.split_topic(question)
+        asked = REQUEST.sub("", question, count=1)
+        return question, *self.stored.lexical.split_topic(asked if asked.strip() else question)
 
     def sentence_scores(self, query: Query) -> np.ndarray:
         """Cosine similarity of the question with every sentence of the index."""
