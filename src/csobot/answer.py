@@ -150,7 +150,10 @@ class Chatbot:
             [not META.search(s.text) and LETTER_OR_DIGIT.search(s.text) is not None for s in stored.sentences],
             dtype=bool,
         )
+        self.clause_of = np.array([c.sentence for c in stored.clauses], dtype=np.int64)  # each clause's sentence
         self.quotable_vectors = self._vectors_of(self.quotable)
+        # As answers quote them: without list bullets, spaces collapsed (`quoted_in`).
+        self.quoted_texts = [" ".join(_unbulleted(s.text).split()) for s in stored.sentences]
         # For each answer type, which sentences give it.
         self.answer_types = [
             (asks, np.array([gives.search(s.text) is not None for s in stored.sentences], dtype=bool))
@@ -186,8 +189,7 @@ class Chatbot:
     def _vectors_of(self, sentences: np.ndarray) -> np.ndarray:
         """The vectors of the sentences `sentences` marks, and of their clauses."""
         stored = self.retriever.stored
-        of_clause = np.array([c.sentence for c in stored.clauses], dtype=np.int64)
-        return np.concatenate([stored.sentence_vectors[sentences], stored.clause_vectors[sentences[of_clause]]])
+        return np.concatenate([stored.sentence_vectors[sentences], stored.clause_vectors[sentences[self.clause_of]]])
 
     def evidence(self, query: Query, sentence_vectors: np.ndarray | None = None) -> float:
         """How well the best of `sentence_vectors` (by default every quotable sentence and its clauses)
@@ -246,11 +248,7 @@ class Chatbot:
         """The sentences an answer `text` quotes, whole or in part ("… a clause …")."""
         quotes = [" ".join(_unbulleted(q.strip()).split()) for q in QUOTE_BREAK.split(html.unescape(text))]
         quotes = [q for q in quotes if _words(q) >= MIN_QUOTE_WORDS]
-        return frozenset(
-            i
-            for i, s in enumerate(self.retriever.stored.sentences)
-            if any(q in " ".join(_unbulleted(s.text).split()) for q in quotes)
-        )
+        return frozenset(i for i, sentence in enumerate(self.quoted_texts) if any(q in sentence for q in quotes))
 
     def answer(self, question: str, query: Query, shown: frozenset[int] = frozenset()) -> Answer:
         """Answer from the passages that best match `query`, unless the corpus does not cover it;
