@@ -32,6 +32,7 @@ WORD = re.compile(r"\S+")
 NAME = re.compile(r"([A-Z]{3,})s?|([A-Z][A-Za-z]{2,})")
 PUNCTUATION = "\"'“”‘’()[]{},.;:!?"
 SENTENCE_END = (".", "?", "!", ":")
+STATEMENT_BREAK = re.compile(r"(?<=[.?!])\s+(?=\S)")
 WORD_CHARS = re.compile(r"[A-Za-z]+")
 # "a/an" after these opens what a question asks about: its subject ("does a nurse earn") or owner ("of a nurse").
 SUBJECT_BEFORE = {"does", "do", "did", "is", "are", "was", "were", "can", "could", "would", "should", "will", "of"}
@@ -176,8 +177,9 @@ class Retriever:
         never writes in any form (`is_corpus_word`: "Microsoft", "CISO"), and kin of its topic
         (`kin_of_topic`, else `strangers`). A question in title case ("What Makes A Good CSO?")
         capitalises every word: there only words in capitals count; one in capitals ("HOW MUCH DOES A
-        CSO MAKE") shows no name by its letters."""
-        words = WORD.findall(question)
+        CSO MAKE") shows no name by its letters. Statements before a question are its preamble, not what
+        it asks about: "I'm from Brazil. What experience do companies want?" asks nothing about Brazil."""
+        words = WORD.findall(_asked(question))
         inside = [not before.endswith(SENTENCE_END) for before, word in zip([".", *words], words, strict=False)]
         stop_words = [
             w.strip(PUNCTUATION) for w, mid in zip(words, inside, strict=True) if mid and w.lower() in STOPWORDS
@@ -371,6 +373,13 @@ def _noun_phrase(words: list[str]) -> list[str]:
         if bare != word:
             break
     return phrase
+
+
+def _asked(question: str) -> str:
+    """`question` without the statements around its questions (ending in "." or "!"), if it asks any."""
+    parts = STATEMENT_BREAK.split(question.strip())
+    asked = [p for p in parts if not p.endswith((".", "!"))]
+    return " ".join(asked) if any(p.endswith("?") for p in asked) else question
 
 
 def _bare(word: str) -> str:
