@@ -115,6 +115,27 @@ def test_when_all_is_said_more_says_so(tmp_path, embedder):
     assert more.abstained and more.text == ALL_SAID
 
 
+def test_a_follow_up_pointing_back_reads_the_previous_question_first(bot):
+    """ "those" are what the answer before listed: the auditing certificate, not the duty to have audits."""
+    certifications = "Which certifications help a CSO?"
+    answer = bot.ask("Which one of those is about auditing?", history=chat(certifications))
+    assert "Certified Information Systems Auditor" in answer.text
+    assert "Certified Information Systems Auditor" not in bot.ask("Which one of those is about auditing?").text
+
+
+def test_a_follow_up_asking_beyond_the_answer_before_does_not_repeat_it(bot):
+    """ "Besides that" and "else" ask for what the answer before did not say: here, more of where they work."""
+    said = next(s.text for s in bot.retriever.stored.sentences if "behind a computer" in s.text)
+    history = [
+        {"role": "user", "content": "Where do CSOs spend most of their time?"},
+        {"role": "assistant", "content": said},
+    ]
+    beyond = bot.ask("What else do they do besides that?", history=history)
+    assert not beyond.abstained and bot.quoted_in(beyond.text)
+    assert bot.quoted_in(said).isdisjoint(bot.quoted_in(beyond.text))
+    assert {s.section for s in beyond.sources} == {"Work Environment"}
+
+
 def test_thanks_and_greetings_ask_nothing(bot):
     for message in ("thanks!", "Ok, thank you very much.", "hello"):
         answer = bot.ask(message, history=chat("How much does a CSO earn?"))

@@ -96,6 +96,12 @@ MORE = re.compile(
     r"(\W+please)?\W*",
     re.IGNORECASE,
 )
+# A follow-up asking for what the answer before did not say ("What else do they do besides that?"): it
+# does not quote that answer again.
+BEYOND = re.compile(r"\b(else|besides|other than|apart from|beyond|more than|another|other)\b", re.IGNORECASE)
+# A follow-up pointing back at the answer before ("Which one of those is about auditing?"): read with the
+# question before first, even when it could be answered alone ("auditing" alone finds the duty to audit).
+BACK = re.compile(r"\b(those|these|that|this)\b", re.IGNORECASE)
 ALL_SAID = "That is all the documents say about it."
 # Where an answer's quotes end: at a citation marker, a line's end, or a "…" for text left out. A quote of
 # fewer words is too short to tell which sentence it is from.
@@ -210,12 +216,18 @@ class Chatbot:
             shown |= self.quoted_in(_last_turn(history, "assistant") or "")
             question, history = previous_question(history), _before_last_question(history)
         previous = previous_question(history)
+        if previous and BEYOND.search(question):
+            shown |= self.quoted_in(_last_turn(history, "assistant") or "")
         # "Do they report to the CEO?" names by pronoun what the question before was about: its topic
         # words, if it named the topic.
         topic = " ".join(self.retriever.rewrite(previous)[2]) if previous and PRONOUN.search(question) else ""
         query = self._query(question, topic)
         if query is None:
             return self.declined(question)
+        if previous and BACK.search(question):
+            read_back = self.answer(question, self.retriever.query(f"{question} {previous}"), shown)
+            if not read_back.abstained:
+                return read_back
         answer = self.answer(question, query, shown)
         if answer.abstained and previous:
             # Not covered alone: a follow-up. "And who do they report to?" asks about the topic of the
