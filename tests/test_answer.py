@@ -115,6 +115,18 @@ def test_when_all_is_said_more_says_so(tmp_path, embedder):
     assert more.abstained and more.text == ALL_SAID
 
 
+def test_a_follow_up_is_read_with_the_answer_before_when_the_question_before_used_other_words(bot):
+    """ "comp" is no word of the corpus; the answer before says "salary", and the follow-up goes on from it."""
+    said = next(s.text for s in bot.retriever.stored.sentences if "143,541" in s.text)
+    history = [
+        {"role": "user", "content": "What's the average comp for a CSO?"},
+        {"role": "assistant", "content": said},
+    ]
+    assert bot.ask("And the top end?", history=chat("What's the average comp for a CSO?")).abstained
+    answer = bot.ask("And the top end?", history=history)
+    assert "$300,000" in answer.text and "143,541" not in answer.text, "goes on, without repeating it"
+
+
 def test_a_follow_up_pointing_back_reads_the_previous_question_first(bot):
     """ "those" are what the answer before listed: the auditing certificate, not the duty to have audits."""
     certifications = "Which certifications help a CSO?"

@@ -105,7 +105,8 @@ BACK = re.compile(r"\b(those|these|that|this)\b", re.IGNORECASE)
 ALL_SAID = "That is all the documents say about it."
 # Where an answer's quotes end: at a citation marker, a line's end, or a "…" for text left out. A quote of
 # fewer words is too short to tell which sentence it is from.
-QUOTE_BREAK = re.compile(rf"\[\d+\]|\n|{OMISSION}")
+MARKER = re.compile(r"\[\d+\]")
+QUOTE_BREAK = re.compile(rf"{MARKER.pattern}|\n|{OMISSION}")
 MIN_QUOTE_WORDS = 3
 # Chat that asks nothing: greetings, thanks, acknowledgements. Not a follow-up to read with the question before.
 SMALL_TALK = re.compile(
@@ -237,6 +238,13 @@ class Chatbot:
                 tries.append(self.answer(question, self.retriever.query(f"{question} {topic}"), shown))
             if tries[-1].abstained:
                 tries.append(self.answer(question, self.retriever.query(f"{question} {previous}"), shown))
+            said = _last_turn(history, "assistant") or ""
+            quoted = self.quoted_in(said)
+            if tries[-1].abstained and quoted:
+                # "And the top end?" after "What's the average comp?": the answer before says in the
+                # corpus's words what the question before asked in its own. Read with it, less what it said.
+                with_said = self.retriever.query(f"{question} {MARKER.sub('', said)}")
+                tries.append(self.answer(question, with_said, shown | quoted))
             # An answer, else "That is all…" when more was asked and none is left, else the last decline.
             answered = [a for a in tries if not a.abstained] or [a for a in tries if a.text == ALL_SAID]
             answer = answered[0] if answered else tries[-1]
