@@ -217,8 +217,9 @@ class Chatbot:
             shown |= self.quoted_in(_last_turn(history, "assistant") or "")
             question, history = previous_question(history), _before_last_question(history)
         previous = previous_question(history)
+        said = _last_turn(history, "assistant") or ""
         if previous and BEYOND.search(question):
-            shown |= self.quoted_in(_last_turn(history, "assistant") or "")
+            shown |= self.quoted_in(said)
         # "Do they report to the CEO?" names by pronoun what the question before was about: its topic
         # words, if it named the topic.
         topic = " ".join(self.retriever.rewrite(previous)[2]) if previous and PRONOUN.search(question) else ""
@@ -238,9 +239,8 @@ class Chatbot:
                 tries.append(self.answer(question, self.retriever.query(f"{question} {topic}"), shown))
             if tries[-1].abstained:
                 tries.append(self.answer(question, self.retriever.query(f"{question} {previous}"), shown))
-            said = _last_turn(history, "assistant") or ""
-            quoted = self.quoted_in(said)
-            if tries[-1].abstained and quoted:
+            quoted = self.quoted_in(said) if tries[-1].abstained else frozenset()
+            if quoted:
                 # "And the top end?" after "What's the average comp?": the answer before says in the
                 # corpus's words what the question before asked in its own. Read with it, less what it said.
                 with_said = self.retriever.query(f"{question} {MARKER.sub('', said)}")

@@ -32,6 +32,7 @@ WORD = re.compile(r"\S+")
 NAME = re.compile(r"([A-Z]{3,})s?|([A-Z][A-Za-z]{2,})")
 PUNCTUATION = "\"'“”‘’()[]{},.;:!?"
 SENTENCE_END = (".", "?", "!", ":")
+# Where a question's sentences part: what it asks is in those not ending in "." or "!" (`_asked`).
 STATEMENT_BREAK = re.compile(r"(?<=[.?!])\s+(?=\S)")
 WORD_CHARS = re.compile(r"[A-Za-z]+")
 # "a/an" after these opens what a question asks about: its subject ("does a nurse earn") or owner ("of a nurse").
