@@ -39,9 +39,26 @@ def test_a_slip_no_corpus_word_explains_becomes_the_commonest_dictionary_word_it
     assert Speller(TEXTS, dictionary={"report": 2000, "repot": 9000}).correct("reprot") == "repot"
     speller = Speller(TEXTS, dictionary={"report": 9000, "mgm": 9000, "equals": 9000, "cents": 9000, "amin": 81})
     assert speller.correct("Reprot") == "Reprot", "a capitalised word is more likely a name"
-    # Abbreviations are not slips: not shortened, nor given another first letter or another letter,
-    # nor made a rare word.
+    # Abbreviations are not slips: not shortened, nor given another first letter, nor made a rare
+    # word; one cut short from a corpus word ("certs" of "certifications") is not given another letter.
     assert speller.correct("mgmt quals certs admin") == "mgmt quals certs admin"
+
+
+def test_of_several_slips_the_one_nearest_the_corpus_is_meant():
+    """ "daties": "dates" with a letter left out, "duties" with another; a corpus about a job means duties."""
+    dictionary = {"dates": 18000, "duties": 12000}
+    assert Speller(TEXTS, dictionary=dictionary).correct("daties") == "dates", "the commoner, without relevance"
+    near_the_corpus = {"dates": 0.1, "duties": 0.4}
+    speller = Speller(TEXTS, dictionary=dictionary, relevance=lambda ws: np.array([near_the_corpus[w] for w in ws]))
+    assert speller.correct("the main daties") == "the main duties"
+
+
+def test_a_word_that_is_no_word_is_the_corpus_word_it_is_nearly():
+    """ "saery" is too unlike "salary" to be taken for it as a name, but it is no word at all."""
+    speller = Speller(TEXTS)
+    assert speller.closest("saery") is None
+    assert speller.correct("the saery of an officer") == "the salary of an officer"
+    assert speller.correct("the Saery of an officer") == "the Saery of an officer", "a capitalised word may be a name"
 
 
 def test_the_english_dictionary_knows_real_words_the_model_splits():

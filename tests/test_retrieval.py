@@ -55,6 +55,9 @@ def test_topic_words_and_typos_are_handled_by_the_query(retriever):
     query = retriever.query("What certifcations does a chief security officer need?")
     assert "certif" in query.terms and "certifications" in query.text, "misspellings are corrected"
     assert "environment" in retriever.rewrite("Work Enviroment")[0], "against headings too"
+    # A slip the article has no word for is read as the English word nearest what it is about.
+    assert retriever.rewrite("What are the main daties of a CSO?")[0] == "What are the main duties of a CSO?"
+    assert retriever.rewrite("whats the avegre saery")[0] == "whats the average salary"
     assert "cso" not in query.terms, "the corpus's topic says nothing about which passage answers"
     assert np.isclose(np.linalg.norm(query.vector), 1.0, atol=1e-4)
     # A request opening the question says how to answer, not what about.

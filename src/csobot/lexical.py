@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections import defaultdict
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from functools import cache
 from pathlib import Path
 from types import MappingProxyType
@@ -104,11 +104,21 @@ class Speller:
     ("certifcations" → "certifications"), so both BM25 and the model see the intended word.
     Real words — in `known` (e.g. the model's vocabulary) or in `dictionary` (word → how common it
     is) — are never corrected: "string" is not a misspelt "strong". A word written in lower case that
-    is like no corpus word, and no word of the dictionary, is corrected to the commonest dictionary
-    word it may be a slip for ("reprot" → "report", "shoud" → "should"), so the model reads a word
-    it knows; a capitalised one is left alone, being more likely a name than a typo."""
+    is like no corpus word, and no word of the dictionary, is corrected to the dictionary word it may
+    be a slip for ("reprot" → "report", "shoud" → "should"), so the model reads a word it knows; a
+    capitalised one is left alone, being more likely a name than a typo. Of several such words,
+    `relevance` (how near each is to what the corpus is about) picks the one its reader more likely
+    meant ("daties": "duties", not the commoner "dates"); without it, the commonest."""
 
     LETTERS = re.compile(r"[^\W\d_]{4,}")  # the words it corrects: shorter ones are too alike to tell apart
+    # A word is the corpus word it is this like (difflib's ratio)…
+    CLOSE = 0.8
+    # …and a lower-case word that is no word at all, one it is this like ("saery": "salary"), unless
+    # cut short from one ("comms" of "communicate").
+    SLIP_CLOSE = 0.7
+    # Of several slips, the one with the most relevance + FREQUENCY_WEIGHT · log10(count): how common
+    # a word is parts those the corpus is about as much.
+    FREQUENCY_WEIGHT = 0.05
     # A slip is corrected only to a word at least this common in `dictionary` (pyspellchecker's counts):
     # rarer ones ("amin" for "admin", 81) are likelier wrong than right.
     COMMON = 1000
@@ -118,22 +128,24 @@ class Speller:
         texts: list[str],
         known: Collection[str] = frozenset(),
         dictionary: Mapping[str, int] = MappingProxyType({}),
+        relevance: Callable[[list[str]], np.ndarray] | None = None,
     ):
         self.known = known
         self.dictionary = dictionary
+        self.relevance = relevance
         self.words = {w.lower() for text in texts for w in LETTER_RUNS.findall(text)}  # every word of the texts
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for word in self.words:
             if self.LETTERS.fullmatch(word):
                 self._by_initial[word[0]].append(word)
 
-    def closest(self, word: str) -> str | None:
+    def closest(self, word: str, cutoff: float = CLOSE) -> str | None:
         """The corpus word that `word` is, or most likely misspells; None when it is like none of them."""
         lowered = word.lower()
         if lowered in self.words:
             return lowered
         candidates = [w for w in self._by_initial.get(lowered[0], ()) if abs(len(w) - len(lowered)) <= 2]
-        close = difflib.get_close_matches(lowered, candidates, n=1, cutoff=0.8)
+        close = difflib.get_close_matches(lowered, candidates, n=1, cutoff=cutoff)
         return close[0] if close else None
 
     def correct_word(self, word: str) -> str:
@@ -141,10 +153,21 @@ class Speller:
         if lowered in self.known or lowered in self.dictionary or lowered in STOPWORDS:
             return word
         closest = self.closest(word)
-        if closest is None and word.islower():
-            slips = [w for w in _typed_for(lowered) if self.is_common(w)]
-            closest = max(slips, key=self.dictionary.__getitem__, default=None)
+        if closest is None and word.islower() and not self.is_clipped(word):
+            closest = self.closest(word, self.SLIP_CLOSE) or self._likeliest_slip(lowered)
         return word if closest is None or closest == lowered else closest
+
+    def is_clipped(self, word: str) -> bool:
+        """Whether `word` is a corpus word cut short ("execs" of "executives", "comms" of "communicate")."""
+        clipped = word.lower().removesuffix("s")
+        return len(clipped) >= 4 and any(w.startswith(clipped) for w in self.words)
+
+    def _likeliest_slip(self, word: str) -> str | None:
+        slips = sorted(w for w in _typed_for(word) if self.is_common(w))
+        if len(slips) < 2 or self.relevance is None:
+            return max(slips, key=self.dictionary.__getitem__, default=None)
+        counts = np.array([self.dictionary[w] for w in slips], dtype=np.float64)
+        return slips[int(np.argmax(self.relevance(slips) + self.FREQUENCY_WEIGHT * np.log10(counts)))]
 
     def is_common(self, word: str) -> bool:
         return self.dictionary.get(word.lower(), 0) >= self.COMMON
@@ -154,14 +177,15 @@ class Speller:
 
 
 def _typed_for(word: str) -> set[str]:
-    """Words that `word` may be a slip of the keys for: one letter more, one less or two swapped
-    (Norvig's edits, without replacements), the first letter kept, four letters or more. Shorter
+    """Words that `word` may be a slip of the keys for: one letter more, one less, another, or two
+    swapped (Norvig's edits), the first letter kept, four letters or more. Shorter
     words and other first letters are what abbreviations look like ("mgmt", "quals"), not slips."""
     splits = [(word[:i], word[i:]) for i in range(1, len(word) + 1)]
     edits = (
         {a + b[1:] for a, b in splits if b}
         | {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
         | {a + c + b for a, b in splits for c in "abcdefghijklmnopqrstuvwxyz"}
+        | {a + c + b[1:] for a, b in splits if b for c in "abcdefghijklmnopqrstuvwxyz"}
     )
     return {w for w in edits if len(w) >= 4}
 

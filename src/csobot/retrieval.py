@@ -116,7 +116,14 @@ class Retriever:
         self.folder = folder
         # Headings are the corpus's words too: "enviroment" is a misspelt "Environment" though only a title says it.
         self.corpus_text = "\n".join([*stored.titles, *(c.text for c in stored.chunks)])
-        self.speller = Speller([self.corpus_text], embedder.known_words(), english_words())
+        self.centroid = corpus_centroid(stored.chunk_vectors)
+        # A slip is read as the word nearest what the corpus is about: the direction its chunks share.
+        self.speller = Speller(
+            [self.corpus_text],
+            embedder.known_words(),
+            english_words(),
+            lambda words: embedder.encode(words) @ self.centroid,
+        )
         self.corpus_words = self.speller.words
         # The topic's long forms of three words or more ("chief security officer"), by its acronym's term.
         self.topic_forms = {
@@ -128,7 +135,6 @@ class Retriever:
         self.topic_text = " ".join(" ".join(form) for form in self.topic_forms.values()) or " ".join(
             stored.lexical.split_topic(" ".join(dict.fromkeys(WORD_CHARS.findall(self.corpus_text.lower()))))[1]
         )
-        self.centroid = corpus_centroid(stored.chunk_vectors)
         self.chunk_vectors = center(stored.chunk_vectors, self.centroid)
         self.sentence_vectors = center(stored.sentence_vectors, self.centroid)
         # Each chunk's sentences laid end to end, so one reduceat finds every chunk's best sentence.
@@ -231,8 +237,7 @@ class Retriever:
             return True
         if all(t in self.stored.lexical.vocabulary for t in terms(word)):
             return True
-        clipped = word.removesuffix("s")
-        return len(clipped) >= 4 and any(w.startswith(clipped) for w in self.corpus_words)
+        return self.speller.is_clipped(word)
 
     def kin_of_topic(self, question: str) -> tuple[str, ...]:
         """Phrases of `question` shaped like the topic's long form but naming something else ("chief
