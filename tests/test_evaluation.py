@@ -4,7 +4,7 @@ import pytest
 
 from csobot.answer import Chatbot
 from csobot.errors import CsobotError
-from csobot.evaluation import evaluate_qa, evaluate_squad, load_qa
+from csobot.evaluation import QACase, evaluate_qa, evaluate_squad, load_qa, misspelt
 
 from .conftest import ROOT
 
@@ -62,6 +62,26 @@ def test_squad_report_on_a_tiny_set(tmp_path, embedder):
     assert report["declined_answerable"] == 0.0 and report["declined_impossible"] == 1.0
     assert report["passage_hit@1"] == 1.0 and 0.0 <= report["answer_hit"] <= 1.0
     assert report["encode_ms_p50"] > 0 and report["ask_over_encode"] > 0
+
+
+def test_misspelt_questions_differ_by_a_typo_in_up_to_two_long_words():
+    cases = load_qa(ROOT / "eval" / "cso-dev.jsonl")
+    typed = misspelt(cases, seed=7)
+    assert typed == misspelt(cases, seed=7) != misspelt(cases, seed=8), "the seed alone decides"
+    changed = 0
+    for case, typo in zip(cases, typed, strict=True):
+        assert (typo.facts, typo.abstain, typo.history, typo.kind) == (
+            case.facts,
+            case.abstain,
+            case.history,
+            case.kind,
+        )
+        words = list(zip(case.question.split(), typo.question.split(), strict=True))
+        hit = [(a, b) for a, b in words if a != b]
+        assert len(hit) <= 2 and all(a[0] == b[0] and abs(len(a) - len(b)) <= 1 for a, b in hit), case.question
+        changed += bool(hit)
+    assert changed > 0.9 * len(cases)
+    assert misspelt([QACase("What is a CSO?", [])], seed=1)[0].question == "What is a CSO?", "no word to misspell"
 
 
 def test_malformed_qa_file_is_a_clear_error(tmp_path):

@@ -108,30 +108,42 @@ def ask(question: str, index: str, model: str | None, as_json: bool) -> None:
 @cli.command("eval")
 @click.option("--qa", "qa_file", type=click.Path(dir_okay=False), help="QA file (JSON Lines, see evaluation.py).")
 @click.option("--squad", "squad_file", type=click.Path(dir_okay=False), help="SQuAD JSON; its articles are indexed.")
+@click.option(
+    "--typos",
+    "typo_seed",
+    type=int,
+    help="With --qa: misspell two words of every question, at random from this seed.",
+)
 @INDEX_OPTION
 @MODEL_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON, failures included.")
-def evaluate(qa_file: str | None, squad_file: str | None, index: str, model: str | None, as_json: bool) -> None:
+def evaluate(
+    qa_file: str | None, squad_file: str | None, typo_seed: int | None, index: str, model: str | None, as_json: bool
+) -> None:
     """Measure answer quality and speed on a QA file (against INDEX) or a SQuAD file.
 
     \b
-    --qa:    fact-hit rate, abstention accuracy, answer length, ask latency vs one bare encode
+    --qa:    fact-hit rate, abstention accuracy, answer length, ask latency vs one bare encode;
+             with --typos SEED, of the questions misspelt (robustness to typos)
     --squad: passage hit@1 and @5 (gold answer in a passage of <= 200 words) and answer hit
              (gold answer in an answer of <= 60 words), ask latency vs one bare encode; the share
              of answerable questions declined, and of impossible ones (SQuAD 2.0's unanswerable)
     """
     from .answer import Chatbot
     from .embedding import Embedder
-    from .evaluation import evaluate_qa, evaluate_squad, load_qa
+    from .evaluation import evaluate_qa, evaluate_squad, load_qa, misspelt
 
     if (qa_file is None) == (squad_file is None):
         raise click.UsageError("give one of --qa FILE or --squad FILE")
+    if typo_seed is not None and qa_file is None:
+        raise click.UsageError("--typos goes with --qa")
     for path in (qa_file, squad_file):
         if path is not None and not Path(path).is_file():
             raise click.UsageError(f"no such file: {path}")
     embedder = Embedder.load(model)
     if qa_file:
-        report = evaluate_qa(Chatbot.load(index, embedder), load_qa(qa_file))
+        cases = load_qa(qa_file)
+        report = evaluate_qa(Chatbot.load(index, embedder), cases if typo_seed is None else misspelt(cases, typo_seed))
     else:
         report = evaluate_squad(squad_file, embedder)
     if as_json:

@@ -12,6 +12,8 @@ QA file format (JSON Lines, one case per line; eval/cso-dev.jsonl is an example)
 from __future__ import annotations
 
 import json
+import random
+import re
 import statistics
 import tempfile
 import time
@@ -51,6 +53,39 @@ def load_qa(path: str | Path) -> list[QACase]:
         except (ValueError, KeyError, TypeError) as exc:
             raise CsobotError(f"{path}:{n}: not a QA case ({exc})") from exc
     return cases
+
+
+# Words a typo may hit: five letters or more, in lower case (a capitalised word may be a name).
+TYPABLE = re.compile(r"\b[a-z]{5,}\b")
+TYPOS_PER_QUESTION = 2
+
+
+def misspelt(cases: list[QACase], seed: int) -> list[QACase]:
+    """`cases` with up to two words of each question misspelt at random (from `seed`): a letter left out,
+    doubled, swapped with the next or put for another, never the first. A robustness benchmark no
+    one can tune to: each seed gives other typos."""
+    rng = random.Random(seed)
+
+    def typo(match: re.Match) -> str:
+        word = match.group()
+        i = rng.randrange(1, len(word) - 1)
+        return rng.choice(
+            (
+                word[:i] + word[i + 1 :],
+                word[:i] + word[i] + word[i:],
+                word[:i] + word[i + 1] + word[i] + word[i + 2 :],
+                word[:i] + rng.choice("abcdefghijklmnopqrstuvwxyz") + word[i + 1 :],
+            )
+        )
+
+    typed = []
+    for case in cases:
+        spans = [m.span() for m in TYPABLE.finditer(case.question)]
+        question = case.question
+        for start, end in sorted(rng.sample(spans, min(TYPOS_PER_QUESTION, len(spans))), reverse=True):
+            question = question[:start] + TYPABLE.sub(typo, question[start:end]) + question[end:]
+        typed.append(QACase(question, case.facts, case.abstain, case.history, case.kind))
+    return typed
 
 
 def _percentile(values: list[float], q: float) -> float:
