@@ -59,6 +59,9 @@ def test_a_word_that_is_no_word_is_the_corpus_word_it_is_nearly():
     assert speller.closest("saery") is None
     assert speller.correct("the saery of an officer") == "the salary of an officer"
     assert speller.correct("the Saery of an officer") == "the Saery of an officer", "a capitalised word may be a name"
+    # A word one slip away is likelier meant than a corpus word it is only like.
+    assert Speller(TEXTS, dictionary={"orders": 50000}).correct("who gives oriers") == "who gives orders"
+    assert Speller(TEXTS).correct("who gives oriers") == "who gives officers"
 
 
 def test_the_english_dictionary_knows_real_words_the_model_splits():

@@ -154,7 +154,7 @@ class Speller:
             return word
         closest = self.closest(word)
         if closest is None and word.islower() and not self.is_clipped(word):
-            closest = self.closest(word, self.SLIP_CLOSE) or self._likeliest_slip(lowered)
+            closest = self._likeliest_slip(lowered) or self.closest(word, self.SLIP_CLOSE)
         return word if closest is None or closest == lowered else closest
 
     def is_clipped(self, word: str) -> bool:
@@ -163,10 +163,11 @@ class Speller:
         return len(clipped) >= 4 and any(w.startswith(clipped) for w in self.words)
 
     def _likeliest_slip(self, word: str) -> str | None:
+        """The common dictionary word one slip away from `word` that is likeliest meant."""
         slips = sorted(w for w in _typed_for(word) if self.is_common(w))
-        if len(slips) < 2 or self.relevance is None:
-            return max(slips, key=self.dictionary.__getitem__, default=None)
         counts = np.array([self.dictionary[w] for w in slips], dtype=np.float64)
+        if len(slips) < 2 or self.relevance is None:
+            return slips[int(np.argmax(counts))] if slips else None
         return slips[int(np.argmax(self.relevance(slips) + self.FREQUENCY_WEIGHT * np.log10(counts)))]
 
     def is_common(self, word: str) -> bool:
