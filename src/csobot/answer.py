@@ -96,12 +96,18 @@ MORE = re.compile(
     r"(\W+please)?\W*",
     re.IGNORECASE,
 )
-# A follow-up asking for what the answer before did not say ("What else do they do besides that?"): it
-# does not quote that answer again.
+# A follow-up asking for what the answer before said ("those", "that") and beyond it ("What else do they
+# do besides that?"): it does not quote that answer again. "Besides goals, what else does a CSO
+# develop?" names its own point of departure.
+DEMONSTRATIVE = re.compile(r"\b(those|these|that|this)\b", re.IGNORECASE)
 BEYOND = re.compile(r"\b(else|besides|other than|apart from|beyond|more than|another|other)\b", re.IGNORECASE)
-# A follow-up pointing back at the answer before ("Which one of those is about auditing?"): read with the
-# question before first, even when it could be answered alone ("auditing" alone finds the duty to audit).
-BACK = re.compile(r"\b(those|these|that|this)\b", re.IGNORECASE)
+# A follow-up pointing back at the answer before with a pronoun ("Which one of those is about auditing?",
+# "Do most employers want more than that?"): read with the question before first, even when it could be
+# answered alone ("auditing" alone finds the duty to audit). Not a determiner ("this top post") or a
+# relative pronoun ("targets that line up with…"): those speak of what the question itself names.
+BACK = re.compile(
+    r"\b(those|these|that|this)\b(?=\s*([?.!,;]|$)|\s+(is|are|was|were|one|ones|do|does|mean|means)\b)", re.IGNORECASE
+)
 ALL_SAID = "That is all the documents say about it."
 # Where an answer's quotes end: at a citation marker, a line's end, or a "…" for text left out. A quote of
 # fewer words is too short to tell which sentence it is from.
@@ -218,7 +224,7 @@ class Chatbot:
             question, history = previous_question(history), _before_last_question(history)
         previous = previous_question(history)
         said = _last_turn(history, "assistant") or ""
-        if previous and BEYOND.search(question):
+        if previous and BEYOND.search(question) and DEMONSTRATIVE.search(question):
             shown |= self.quoted_in(said)
         # "Do they report to the CEO?" names by pronoun what the question before was about: its topic
         # words, if it named the topic.
