@@ -148,6 +148,17 @@ def test_a_follow_up_asking_beyond_the_answer_before_does_not_repeat_it(bot):
     assert {s.section for s in beyond.sources} == {"Work Environment"}
 
 
+def test_a_question_naming_its_own_point_of_departure_is_no_follow_up(bot):
+    """ "Besides goals" and "targets that line up" speak of what the question names, not of the answer before."""
+    history = chat("What is the average CSO salary?")
+    for question in (
+        "Besides goals, what else does a CSO develop for security?",
+        "Do they set metrics that fit the plan?",
+    ):
+        answer = bot.ask(question, history=history)
+        assert answer.sources[0].section == bot.ask(question).sources[0].section == "Key Responsibilities", question
+
+
 def test_thanks_and_greetings_ask_nothing(bot):
     for message in ("thanks!", "Ok, thank you very much.", "hello"):
         answer = bot.ask(message, history=chat("How much does a CSO earn?"))
