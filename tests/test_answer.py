@@ -127,6 +127,13 @@ def test_a_follow_up_is_read_with_the_answer_before_when_the_question_before_use
     assert "$300,000" in answer.text and "143,541" not in answer.text, "goes on, without repeating it"
 
 
+def test_an_off_topic_question_asked_mid_chat_is_declined_not_read_with_the_one_before(bot):
+    history = chat("How much does a CSO earn?")
+    for question in ("Tell me a joke about cats.", "What is the best antivirus software?"):
+        assert bot.ask(question, history=history).abstained, question
+    assert not bot.ask("And at most?", history=history).abstained, "a follow-up still leans on it"
+
+
 def test_a_follow_up_pointing_back_reads_the_previous_question_first(bot):
     """ "those" are what the answer before listed: the auditing certificate, not the duty to have audits."""
     certifications = "Which certifications help a CSO?"

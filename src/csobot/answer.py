@@ -237,9 +237,9 @@ class Chatbot:
             if not read_back.abstained:
                 return read_back
         answer = self.answer(question, query, shown)
-        if answer.abstained and previous:
-            # Not covered alone: a follow-up. "And who do they report to?" asks about the topic of the
-            # question before; "And the lowest?" asks it again.
+        if answer.abstained and previous and _leans_on_before(question, query):
+            # Not covered alone, and shaped like a follow-up. "And who do they report to?" asks about the
+            # topic of the question before; "And the lowest?" asks it again.
             tries = [answer]
             if topic:
                 tries.append(self.answer(question, self.retriever.query(f"{question} {topic}"), shown))
@@ -450,6 +450,25 @@ class Chatbot:
     def declined(self, asked: str, reply: str = "The documents don't cover that") -> Answer:
         covered = ", ".join(self.topics)
         return Answer(f"{reply}. They cover: {covered}." if covered else f"{reply}.", [], True, asked)
+
+
+# How a follow-up opens: "And at most?", "What about skills?".
+FOLLOW_UP_OPENING = re.compile(r"^\W*(and|but|so|also|then|what about|how about)\b", re.IGNORECASE)
+# A question of this many content words at most may lean on the one before ("Any travel involved?").
+MAX_OWN_TERMS = 1
+
+
+def _leans_on_before(question: str, query: Query) -> bool:
+    """Whether `question` may be a follow-up, to be read with the question before when the documents do
+    not cover it alone: it opens like one, names its subject by a pronoun, points back ("that"), or says
+    too little to stand alone. "Tell me a joke about cats." asked after a salary question is none of these,
+    and is declined, not read as a question about pay."""
+    return bool(
+        FOLLOW_UP_OPENING.match(question)
+        or PRONOUN.search(question)
+        or DEMONSTRATIVE.search(question)
+        or len(query.terms) <= MAX_OWN_TERMS
+    )
 
 
 def _links(sentences: list[Sentence], quotable: np.ndarray) -> tuple[dict[int, list[int]], dict[int, int]]:
