@@ -32,10 +32,11 @@ format: install
 test: install browser lint
 	$(BIN)/python -m pytest
 
-# The dev set on the shipped corpus (as written, and with typos) and on an index of the raw, unedited article (built outside the project).
+# The dev set on the shipped corpus (as written, with typos, asked mid-chat) and on an index of the raw, unedited article (built outside the project).
 bench: install
 	$(BIN)/csobot eval --qa eval/cso-dev.jsonl
 	$(BIN)/csobot eval --qa eval/cso-dev.jsonl --typos 7
+	$(BIN)/csobot eval --qa eval/cso-dev.jsonl --mid-chat
 	d=$$(mktemp -d) && $(BIN)/csobot index build --corpus ../shared/seed --index $$d/index && \
 	  $(BIN)/csobot eval --qa eval/cso-dev.jsonl --index $$d/index; status=$$?; rm -rf $$d; exit $$status
 	$(BIN)/csobot eval --squad ../shared/bench/squad-v1.1-dev-super-bowl-50.json

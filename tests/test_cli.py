@@ -46,7 +46,7 @@ def test_index_build_then_search(tmp_path, monkeypatch, capsys):
         (["index", "build", "--corpus", "/no/such/folder"], "corpus folder not found"),
         (["search", "pay", "--index", "/no/such/index"], "no index at"),
         (["search", "pay", "-k", "0"], "-k"),
-        (["eval", "--squad", "/no/such/file.json", "--typos", "1"], "--typos goes with --qa"),
+        (["eval", "--squad", "/no/such/file.json", "--typos", "1"], "--typos and --mid-chat go with --qa"),
     ],
 )
 def test_user_errors_are_one_line_and_exit_2(monkeypatch, capsys, args, message):

@@ -4,7 +4,7 @@ import pytest
 
 from csobot.answer import Chatbot
 from csobot.errors import CsobotError
-from csobot.evaluation import QACase, evaluate_qa, evaluate_squad, load_qa, misspelt
+from csobot.evaluation import QACase, evaluate_qa, evaluate_squad, load_qa, mid_chat, misspelt
 
 from .conftest import ROOT
 
@@ -82,6 +82,24 @@ def test_misspelt_questions_differ_by_a_typo_in_up_to_two_long_words():
         changed += bool(hit)
     assert changed > 0.9 * len(cases)
     assert misspelt([QACase("What is a CSO?", [])], seed=1)[0].question == "What is a CSO?", "no word to misspell"
+
+
+def test_mid_chat_asks_each_question_after_another_and_its_answer(corpus_index, embedder):
+    bot = Chatbot.load(corpus_index, embedder)
+    cases = [
+        QACase("How much does a CSO earn?", [["143,541"]]),
+        QACase("What is the capital of France?", [], abstain=True),
+        QACase("And at most?", [["300,000"]], history=[{"role": "user", "content": "What do CSOs earn?"}]),
+    ]
+    chatted = mid_chat(bot, cases)
+    assert chatted[2] == cases[2], "a follow-up keeps its own history"
+    for case, asked in zip(cases[:2], chatted[:2], strict=True):
+        before, answer = asked.history
+        assert (asked.question, asked.facts, asked.abstain) == (case.question, case.facts, case.abstain)
+        assert before["role"] == "user" and before["content"] in {c.question for c in cases} - {case.question}
+        assert answer == {"role": "assistant", "content": bot.ask(before["content"]).text}
+    report = evaluate_qa(bot, chatted)
+    assert report["fact_hit"] == 1.0 and report["declined_off_topic"] == 1.0
 
 
 def test_malformed_qa_file_is_a_clear_error(tmp_path):

@@ -114,36 +114,48 @@ def ask(question: str, index: str, model: str | None, as_json: bool) -> None:
     type=int,
     help="With --qa: misspell two words of every question, at random from this seed.",
 )
+@click.option("--mid-chat", is_flag=True, help="With --qa: ask each question after another of the file.")
 @INDEX_OPTION
 @MODEL_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON, failures included.")
 def evaluate(
-    qa_file: str | None, squad_file: str | None, typo_seed: int | None, index: str, model: str | None, as_json: bool
+    qa_file: str | None,
+    squad_file: str | None,
+    typo_seed: int | None,
+    mid_chat: bool,
+    index: str,
+    model: str | None,
+    as_json: bool,
 ) -> None:
     """Measure answer quality and speed on a QA file (against INDEX) or a SQuAD file.
 
     \b
     --qa:    fact-hit rate, abstention accuracy, answer length, ask latency vs one bare encode;
-             with --typos SEED, of the questions misspelt (robustness to typos)
+             with --typos SEED, of the questions misspelt (robustness to typos); with --mid-chat, of
+             each question asked after another and its answer (a question standing alone must not
+             be read as a follow-up)
     --squad: passage hit@1 and @5 (gold answer in a passage of <= 200 words) and answer hit
              (gold answer in an answer of <= 60 words), ask latency vs one bare encode; the share
              of answerable questions declined, and of impossible ones (SQuAD 2.0's unanswerable)
     """
     from .answer import Chatbot
     from .embedding import Embedder
-    from .evaluation import evaluate_qa, evaluate_squad, load_qa, misspelt
+    from .evaluation import evaluate_qa, evaluate_squad, load_qa, mid_chat, misspelt
 
     if (qa_file is None) == (squad_file is None):
         raise click.UsageError("give one of --qa FILE or --squad FILE")
-    if typo_seed is not None and qa_file is None:
-        raise click.UsageError("--typos goes with --qa")
+    if (typo_seed is not None or mid_chat) and qa_file is None:
+        raise click.UsageError("--typos and --mid-chat go with --qa")
     for path in (qa_file, squad_file):
         if path is not None and not Path(path).is_file():
             raise click.UsageError(f"no such file: {path}")
     embedder = Embedder.load(model)
     if qa_file:
+        bot = Chatbot.load(index, embedder)
         cases = load_qa(qa_file)
-        report = evaluate_qa(Chatbot.load(index, embedder), cases if typo_seed is None else misspelt(cases, typo_seed))
+        if typo_seed is not None:
+            cases = misspelt(cases, typo_seed)
+        report = evaluate_qa(bot, mid_chat(bot, cases) if mid_chat else cases)
     else:
         report = evaluate_squad(squad_file, embedder)
     if as_json:

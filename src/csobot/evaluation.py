@@ -88,6 +88,25 @@ def misspelt(cases: list[QACase], seed: int) -> list[QACase]:
     return typed
 
 
+# A question asked mid-chat follows the one this many lines further on in the file (wrapping round).
+MID_CHAT_OFFSET = 7
+
+
+def mid_chat(bot: Chatbot, cases: list[QACase]) -> list[QACase]:
+    """`cases` asked in the middle of a chat: each question without a history of its own is asked after
+    another of the file and the bot's answer to it. A question that stands alone must be answered as it
+    is alone (and an off-topic one declined), not read as a follow-up of what came before."""
+    chatted = []
+    for n, case in enumerate(cases):
+        if case.history:
+            chatted.append(case)
+            continue
+        before = cases[(n + MID_CHAT_OFFSET) % len(cases)].question
+        history = [{"role": "user", "content": before}, {"role": "assistant", "content": bot.ask(before).text}]
+        chatted.append(QACase(case.question, case.facts, case.abstain, history, case.kind))
+    return chatted
+
+
 def _percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else 0.0
