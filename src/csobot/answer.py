@@ -108,6 +108,10 @@ BEYOND = re.compile(r"\b(else|besides|other than|apart from|beyond|more than|ano
 BACK = re.compile(
     r"\b(those|these|that|this)\b(?=\s*([?.!,;]|$)|\s+(is|are|was|were|one|ones|do|does|mean|means)\b)", re.IGNORECASE
 )
+# How a follow-up opens: "And at most?", "What about skills?".
+FOLLOW_UP_OPENING = re.compile(r"^\W*(and|but|so|also|then|what about|how about)\b", re.IGNORECASE)
+# A question of this many content words at most may lean on the one before ("Any travel involved?").
+MAX_OWN_TERMS = 1
 ALL_SAID = "That is all the documents say about it."
 # Where an answer's quotes end: at a citation marker, a line's end, or a "…" for text left out. A quote of
 # fewer words is too short to tell which sentence it is from.
@@ -450,12 +454,6 @@ class Chatbot:
     def declined(self, asked: str, reply: str = "The documents don't cover that") -> Answer:
         covered = ", ".join(self.topics)
         return Answer(f"{reply}. They cover: {covered}." if covered else f"{reply}.", [], True, asked)
-
-
-# How a follow-up opens: "And at most?", "What about skills?".
-FOLLOW_UP_OPENING = re.compile(r"^\W*(and|but|so|also|then|what about|how about)\b", re.IGNORECASE)
-# A question of this many content words at most may lean on the one before ("Any travel involved?").
-MAX_OWN_TERMS = 1
 
 
 def _leans_on_before(question: str, query: Query) -> bool:

@@ -113,11 +113,11 @@ class Speller:
     LETTERS = re.compile(r"[^\W\d_]{4,}")  # the words it corrects: shorter ones are too alike to tell apart
     # A word is the corpus word it is this like (difflib's ratio)…
     CLOSE = 0.8
-    # …and a lower-case word that is no word at all, one it is this like ("saery": "salary"), unless
-    # cut short from one ("comms" of "communicate").
+    # …and a lower-case word that is no word at all, nor a slip for one, the corpus word it is this like
+    # ("saery": "salary"), unless cut short from one ("comms" of "communicate").
     SLIP_CLOSE = 0.7
-    # Of several slips, the one with the most relevance + FREQUENCY_WEIGHT · log10(count): how common
-    # a word is parts those the corpus is about as much.
+    # Of several slips, the likeliest has the most relevance + FREQUENCY_WEIGHT · log10(count): relevance
+    # decides, how common a word is parts near ties.
     FREQUENCY_WEIGHT = 0.05
     # A slip is corrected only to a word at least this common in `dictionary` (pyspellchecker's counts):
     # rarer ones ("amin" for "admin", 81) are likelier wrong than right.
