@@ -39,6 +39,20 @@ def test_index_build_then_search(tmp_path, monkeypatch, capsys):
     assert {"text", "score", "source", "section"} <= set(hits[0])
 
 
+def test_eval_asks_mid_chat_only_when_told(tmp_path, corpus_index, monkeypatch, capsys):
+    """ "And at most?" alone asks nothing; after "How much does a CSO earn?" (seven lines on, wrapping) it
+    asks for the top salary."""
+    qa = tmp_path / "qa.jsonl"
+    rows = [{"question": "And at most?", "facts": ["300,000"]}, {"question": "How much does a CSO earn?", "facts": []}]
+    qa.write_text("\n".join(json.dumps(row) for row in rows), encoding="utf-8")
+    reports = []
+    for extra in ([], ["--mid-chat"]):
+        code, out, _ = run(monkeypatch, capsys, "eval", "--qa", str(qa), "--index", str(corpus_index), "--json", *extra)
+        assert code == 0
+        reports.append(json.loads(out))
+    assert reports[0]["fact_hit"] == 0.5 and reports[1]["fact_hit"] == 1.0
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

@@ -114,7 +114,7 @@ def ask(question: str, index: str, model: str | None, as_json: bool) -> None:
     type=int,
     help="With --qa: misspell two words of every question, at random from this seed.",
 )
-@click.option("--mid-chat", is_flag=True, help="With --qa: ask each question after another of the file.")
+@click.option("--mid-chat", "in_chat", is_flag=True, help="With --qa: ask each question after another of the file.")
 @INDEX_OPTION
 @MODEL_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON, failures included.")
@@ -122,7 +122,7 @@ def evaluate(
     qa_file: str | None,
     squad_file: str | None,
     typo_seed: int | None,
-    mid_chat: bool,
+    in_chat: bool,
     index: str,
     model: str | None,
     as_json: bool,
@@ -144,7 +144,7 @@ def evaluate(
 
     if (qa_file is None) == (squad_file is None):
         raise click.UsageError("give one of --qa FILE or --squad FILE")
-    if (typo_seed is not None or mid_chat) and qa_file is None:
+    if (typo_seed is not None or in_chat) and qa_file is None:
         raise click.UsageError("--typos and --mid-chat go with --qa")
     for path in (qa_file, squad_file):
         if path is not None and not Path(path).is_file():
@@ -155,7 +155,7 @@ def evaluate(
         cases = load_qa(qa_file)
         if typo_seed is not None:
             cases = misspelt(cases, typo_seed)
-        report = evaluate_qa(bot, mid_chat(bot, cases) if mid_chat else cases)
+        report = evaluate_qa(bot, mid_chat(bot, cases) if in_chat else cases)
     else:
         report = evaluate_squad(squad_file, embedder)
     if as_json:
