@@ -32,7 +32,8 @@ format: install
 test: install browser lint
 	$(BIN)/python -m pytest
 
-# The dev set on the shipped corpus (as written, with typos, asked mid-chat) and on an index of the raw, unedited article (built outside the project).
+# The dev set on the shipped corpus (as written, with typos, asked mid-chat) and on an index of the raw,
+# unedited article (built outside the project).
 bench: install
 	$(BIN)/csobot eval --qa eval/cso-dev.jsonl
 	$(BIN)/csobot eval --qa eval/cso-dev.jsonl --typos 7

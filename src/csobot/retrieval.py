@@ -260,7 +260,8 @@ class Retriever:
         """The question as the corpus would word it — acronyms the corpus never writes spelled out as it
         does, one term per acronym it defines, misspellings corrected against its vocabulary — and its
         words split into those kept and those naming the corpus's topic, dropped since every passage
-        shares them (`LexicalIndex.split_topic`), a request opening it ("Tell me about") in neither. No model runs."""
+        shares them (`LexicalIndex.split_topic`), a request opening it ("Tell me about") in neither. The
+        model runs only on the few words a slip may stand for, when it may stand for several (`Speller`)."""
         if not question.strip():
             raise CsobotError("the question is empty")
         question = spelled_out(question, self.corpus_text, self.corpus_words, STOPWORDS)
