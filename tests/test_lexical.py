@@ -38,7 +38,11 @@ def test_a_slip_no_corpus_word_explains_becomes_the_commonest_dictionary_word_it
     assert Speller(TEXTS, dictionary={"report": 9000, "repot": 2000}).correct("reprot") == "report"
     assert Speller(TEXTS, dictionary={"report": 2000, "repot": 9000}).correct("reprot") == "repot"
     speller = Speller(TEXTS, dictionary={"report": 9000, "mgm": 9000, "equals": 9000, "cents": 9000, "amin": 81})
-    assert speller.correct("Reprot") == "Reprot", "a capitalised word is more likely a name"
+    assert speller.correct("a Reprot") == "a Reprot", "a capitalised word is more likely a name…"
+    assert speller.correct("Reprot? Reprot") == "Report? Report", "…but for a sentence's first, capitalised by custom"
+    # Three letters are a slip only as two last letters swapped into a common word.
+    speller = Speller(TEXTS, dictionary={"how": 90000, "hers": 9000, "plus": 9000})
+    assert speller.correct("hwo many hrs pls") == "how many hrs pls"
     # Abbreviations are not slips: not shortened, nor given another first letter, nor made a rare
     # word; one cut short from a corpus word ("certs" of "certifications") is not given another letter.
     assert speller.correct("mgmt quals certs admin") == "mgmt quals certs admin"

@@ -110,7 +110,11 @@ class Speller:
     `relevance` (how near each is to what the corpus is about) picks the one its reader more likely
     meant ("daties": "duties", not the commoner "dates"); without it, the commonest."""
 
-    LETTERS = re.compile(r"[^\W\d_]{4,}")  # the words it corrects: shorter ones are too alike to tell apart
+    # The words it corrects. Of three letters, only two last letters swapped ("hwo", "teh") are told apart
+    # from abbreviations ("hrs", "pls"); shorter words are too alike.
+    LETTERS = re.compile(r"[^\W\d_]{3,}")
+    # Where a sentence opens: its first word is capitalised by custom, not as a name.
+    OPENING = re.compile(r"(^|[.?!]\s+)\W*$")
     # A word is the corpus word it is this like (difflib's ratio)…
     CLOSE = 0.8
     # …and a lower-case word that is no word at all, nor a slip for one, the corpus word it is this like
@@ -136,7 +140,7 @@ class Speller:
         self.words = {w.lower() for text in texts for w in LETTER_RUNS.findall(text)}  # every word of the texts
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for word in self.words:
-            if self.LETTERS.fullmatch(word):
+            if len(word) >= 4 and self.LETTERS.fullmatch(word):  # "cso" is no misspelt "CISO"
                 self._by_initial[word[0]].append(word)
 
     def closest(self, word: str, cutoff: float = CLOSE) -> str | None:
@@ -152,6 +156,10 @@ class Speller:
         lowered = word.lower()
         if lowered in self.known or lowered in self.dictionary or lowered in STOPWORDS:
             return word
+        if len(word) == 3:
+            swapped = lowered[0] + lowered[2] + lowered[1]
+            is_slip = word.islower() and lowered not in self.words and self.is_common(swapped)
+            return swapped if is_slip else word
         closest = self.closest(word)
         if closest is None and word.islower() and not self.is_clipped(word):
             closest = self._likeliest_slip(lowered) or self.closest(word, self.SLIP_CLOSE)
@@ -174,7 +182,15 @@ class Speller:
         return self.dictionary.get(word.lower(), 0) >= self.COMMON
 
     def correct(self, text: str) -> str:
-        return self.LETTERS.sub(lambda m: self.correct_word(m.group()), text)
+        return self.LETTERS.sub(self._corrected, text)
+
+    def _corrected(self, match: re.Match) -> str:
+        """A word corrected; a sentence's first word, capitalised by custom, as if in lower case."""
+        word = match.group()
+        if word[:1].isupper() and word[1:].islower() and self.OPENING.search(match.string[: match.start()]):
+            corrected = self.correct_word(word.lower())
+            return word if corrected == word.lower() else corrected.capitalize()
+        return self.correct_word(word)
 
 
 def _typed_for(word: str) -> set[str]:
