@@ -99,6 +99,10 @@ class LexicalIndex:
         return (self.bm25.get_scores(ids) / ceiling).astype(np.float32)
 
 
+# The corpus words a word may misspell: four letters or more ("cso" is no misspelt "CISO").
+CANDIDATE = re.compile(r"[^\W\d_]{4,}")
+
+
 class Speller:
     """Corrects words the corpus never uses to the corpus word they most likely misspell
     ("certifcations" → "certifications"), so both BM25 and the model see the intended word.
@@ -106,7 +110,8 @@ class Speller:
     is) — are never corrected: "string" is not a misspelt "strong". A word written in lower case that
     is like no corpus word, and no word of the dictionary, is corrected to the dictionary word it may
     be a slip for ("reprot" → "report", "shoud" → "should"), so the model reads a word it knows; a
-    capitalised one is left alone, being more likely a name than a typo. Of several such words,
+    capitalised one is left alone, being more likely a name than a typo, unless it opens a sentence
+    ("Hwo much…?"), where every word is capitalised. Of several such words,
     `relevance` (how near each is to what the corpus is about) picks the one its reader more likely
     meant ("daties": "duties", not the commoner "dates"); without it, the commonest."""
 
@@ -140,7 +145,7 @@ class Speller:
         self.words = {w.lower() for text in texts for w in LETTER_RUNS.findall(text)}  # every word of the texts
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for word in self.words:
-            if len(word) >= 4 and self.LETTERS.fullmatch(word):  # "cso" is no misspelt "CISO"
+            if CANDIDATE.fullmatch(word):
                 self._by_initial[word[0]].append(word)
 
     def closest(self, word: str, cutoff: float = CLOSE) -> str | None:
