@@ -112,6 +112,7 @@ def ask(question: str, index: str, model: str | None, as_json: bool) -> None:
     "--typos",
     "typo_seed",
     type=int,
+    metavar="SEED",
     help="With --qa: misspell two words of every question, at random from this seed.",
 )
 @click.option("--mid-chat", "in_chat", is_flag=True, help="With --qa: ask each question after another of the file.")
