@@ -236,6 +236,7 @@ class Chatbot:
         query = self._query(question, topic)
         if query is None:
             return self.declined(question)
+        read_back = None  # the question read with the one before, once read
         if previous and BACK.search(question):
             read_back = self.answer(question, self.retriever.query(f"{question} {previous}"), shown)
             if not read_back.abstained:
@@ -248,7 +249,7 @@ class Chatbot:
             if topic:
                 tries.append(self.answer(question, self.retriever.query(f"{question} {topic}"), shown))
             if tries[-1].abstained:
-                tries.append(self.answer(question, self.retriever.query(f"{question} {previous}"), shown))
+                tries.append(read_back or self.answer(question, self.retriever.query(f"{question} {previous}"), shown))
             quoted = self.quoted_in(said) if tries[-1].abstained else frozenset()
             if quoted:
                 # "And the top end?" after "What's the average comp?": the answer before says in the

@@ -66,8 +66,7 @@ def misspelt(cases: list[QACase], seed: int) -> list[QACase]:
     one can tune to: each seed gives other typos."""
     rng = random.Random(seed)
 
-    def typo(match: re.Match) -> str:
-        word = match.group()
+    def typo(word: str) -> str:
         i = rng.randrange(1, len(word) - 1)
         return rng.choice(
             (
@@ -83,7 +82,7 @@ def misspelt(cases: list[QACase], seed: int) -> list[QACase]:
         spans = [m.span() for m in TYPABLE.finditer(case.question)]
         question = case.question
         for start, end in sorted(rng.sample(spans, min(TYPOS_PER_QUESTION, len(spans))), reverse=True):
-            question = question[:start] + TYPABLE.sub(typo, question[start:end]) + question[end:]
+            question = question[:start] + typo(question[start:end]) + question[end:]
         typed.append(QACase(question, case.facts, case.abstain, case.history, case.kind))
     return typed
 
