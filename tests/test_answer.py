@@ -12,6 +12,7 @@ from csobot.answer import (
     MAX_WORDS,
     Chatbot,
     _excerpt,
+    _measures_asked,
     _most_that_fit,
 )
 from csobot.index import build_index
@@ -407,6 +408,45 @@ def test_another_job_asked_about_is_declined_alone_or_as_a_follow_up(bot):
     assert bot.ask("How much does a software engineer earn?").abstained
     assert bot.ask("And what does a nurse earn?", history=chat("How much does a CSO earn?")).abstained
     assert "143,541" in bot.ask("What does a CSO earn?").text
+
+
+def test_a_question_asking_a_measure_the_passages_never_give_is_declined(bot):
+    """The pay paragraph is the nearest the documents come to working hours, an age or a growth rate, but
+    it gives none of them."""
+    for question in (
+        "How many hours a week does a CSO work?",
+        "What is the average age of a chief security officer?",
+        "What is the projected job growth rate for CSOs?",
+    ):
+        assert bot.ask(question).abstained, question
+    # The measures they do give answer.
+    for question, measure in (
+        ("How much does a CSO make?", "$"),
+        ("How many years of experience does a CSO need?", "years"),
+        ("What percentage of their time do CSOs spend at a computer?", "percentage"),
+    ):
+        answer = bot.ask(question)
+        assert not answer.abstained and measure in answer.text, question
+
+
+@pytest.mark.parametrize(
+    ("question", "quote", "answered"),
+    [
+        ("How many hours a week do they work?", "Their average salary per year is $143,541.", False),
+        ("How many hours a week do they work?", "They work 60 hours a week.", True),
+        ("How long was the commercial?", "It had a 30-second commercial.", True),
+        ("How old was Manning?", "He turned 39 in the off-season.", True),
+        ("What year was it founded?", "It began in 911 as a fiefdom.", True),
+        ("What is the salary range?", "Pay depends on experience.", False),
+        # A share the question gives, or a speed ("at what rate"), is no share asked for.
+        ("What two players ranked at 5 percent for sacks?", "Wolfe and Jackson did.", True),
+        ("At what rate is the county developing?", "It is developing rapidly.", True),
+        ("What rate of growth do they see?", "They grow fast.", True),
+        ("What is the unemployment rate?", "Unemployment stands at 4 percent.", True),
+    ],
+)
+def test_a_measure_asked_is_given_in_its_kind(question, quote, answered):
+    assert _measures_asked(question, [quote]) is answered
 
 
 def test_a_why_question_is_answered_with_the_sentence_giving_a_reason(bot):

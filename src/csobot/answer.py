@@ -80,6 +80,51 @@ ANSWER_TYPES = (
     ),
 )
 ANSWER_TYPE_BONUS = 0.15
+# What a question asks to be measured in, and how a sentence reads that gives it: money for "how much does
+# … earn/cost", a share for "what percentage" or a "growth rate", an age, a year, a time or length for
+# "how long", the unit named for "how many hours". An answer quoting no such measure does not answer:
+# "How many hours a week do they work?" is not answered by a salary "per year" (README, "Abstention").
+MONEY = r"salary|salaries|wages?|income|compensation|earnings|pay|cost|price|fees?"
+TIME_UNITS = ("minute", "hour", "day", "week", "month", "year", "decade")
+MEASURES = (
+    (
+        re.compile(
+            rf"\bhow much\b[^?.]*\b(earn\w*|make|makes|pay|paid|cost\w*|charge\w*)\b"
+            rf"|\b(average|typical|median|starting|highest|lowest|top|maximum|minimum|range)\b[^?.]*\b({MONEY})\b"
+            rf"|\b({MONEY}) (range|band)\b",
+            re.IGNORECASE,
+        ),
+        re.compile(r"[$£€¥]|\b(dollars?|pounds?|euros?|yen|rupees?|cents?|usd|gbp|eur)\b", re.IGNORECASE),
+    ),
+    (
+        # Not "at what rate" (how fast) nor "ranked at 5 percent" (a share the question gives).
+        re.compile(
+            r"\b(what|which|as an?) (percent|percentage|proportion|fraction|share)\b|\b(?!(what|which)\b)\w+ rate\b",
+            re.IGNORECASE,
+        ),
+        re.compile(r"%|\bper ?cent|\b(half|third|quarter|majority|minority|rate)\b", re.IGNORECASE),
+    ),
+    (
+        re.compile(r"\bhow old\b|\b(what|which|average|typical|the|their|his|her) age\b", re.IGNORECASE),
+        re.compile(r"\b(ages?|aged|old|turned \d+|\d+-year-old)\b", re.IGNORECASE),
+    ),
+    (re.compile(r"\b(what|which) year\b", re.IGNORECASE), re.compile(r"\b\d{3,4}s?\b")),
+    (
+        re.compile(r"\bhow long\b", re.IGNORECASE),
+        re.compile(
+            rf"\b({'|'.join(TIME_UNITS)}|centur(y|ies)|seconds?|long|short|miles?|km|kilomet(er|re)s?|met(er|re)s?"
+            r"|feet|foot|inch(es)?)s?\b",
+            re.IGNORECASE,
+        ),
+    ),
+    *(
+        (
+            re.compile(rf"\bhow many {unit}s\b|\b{unit}s (a|per|each) (day|week|month|year)\b", re.IGNORECASE),
+            re.compile(rf"\b{unit}s?\b", re.IGNORECASE),
+        )
+        for unit in TIME_UNITS
+    ),
+)
 # A "sentence" without one (a row of emoji or rules) says nothing to quote.
 LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 # Requests no quotation can serve, whatever the corpus: to write new text ("Write me a Python function…"),
@@ -319,7 +364,10 @@ class Chatbot:
                 return Answer(ALL_SAID, [], True, query.text)
             candidates = np.fromiter(chunk_score, dtype=np.int64)
             match = ranking.match_of(candidates)
-        return self.compose(self.select(question, query, candidates, chunk_score, match), hits, query)
+        quotes = self.select(question, query, candidates, chunk_score, match)
+        if not _measures_asked(question, [text for _, text in quotes]):
+            return self.declined(query.text)
+        return self.compose(quotes, hits, query)
 
     def _sentence_scores(self, hits: list[Hit], shown: frozenset[int] = frozenset()) -> dict[int, float]:
         """The quotable sentences of `hits`, less those `shown`, each with the score of the best hit holding it."""
@@ -455,6 +503,11 @@ class Chatbot:
     def declined(self, asked: str, reply: str = "The documents don't cover that") -> Answer:
         covered = ", ".join(self.topics)
         return Answer(f"{reply}. They cover: {covered}." if covered else f"{reply}.", [], True, asked)
+
+
+def _measures_asked(question: str, quotes: list[str]) -> bool:
+    """Whether `quotes` give every measure `question` asks for (`MEASURES`)."""
+    return all(any(gives.search(q) for q in quotes) for asks, gives in MEASURES if asks.search(question))
 
 
 def _leans_on_before(question: str, query: Query) -> bool:
