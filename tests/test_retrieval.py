@@ -65,6 +65,10 @@ def test_topic_words_and_typos_are_handled_by_the_query(retriever):
     # A request opening the question says how to answer, not what about.
     assert retriever.query("Can you tell me about CSO salaries?").terms == ["salari"]
     assert retriever.query("Describe the CSO.").about_topic
+    # So do nouns asking what a thing is, wherever they stand; "define" only opening a question.
+    for question in ("cso definition", "What is the meaning of CSO?", "define cso", "CSO overview"):
+        assert retriever.query(question).about_topic, question
+    assert "defin" in retriever.query("Do they define security goals?").terms
 
 
 def test_empty_question_and_bad_k_are_refused(retriever):

@@ -42,10 +42,12 @@ SUBJECT_BEFORE = {"does", "do", "did", "is", "are", "was", "were", "can", "could
 KIN_SIMILARITY = 0.3
 # A request opening a question ("Tell me about…", "Describe…") says how to answer, not what about.
 REQUEST = re.compile(
-    r"^\W*(please\s+)?((can|could|would) you\s+)?(please\s+)?(tell me( more)?( about)?|describe|explain|"
+    r"^\W*(please\s+)?((can|could|would) you\s+)?(please\s+)?(tell me( more)?( about)?|define|describe|explain|"
     r"give me( an overview of| a summary of)?|show me|list|summari[sz]e|outline)\b",
     re.IGNORECASE,
 )
+# Nouns asking what a thing is ("cso definition", "the meaning of CSO"): a request too, wherever they stand.
+WHAT_IS = re.compile(r"\b(definition|meaning|overview|summary|description)(\s+of)?\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -266,7 +268,7 @@ class Retriever:
             raise CsobotError("the question is empty")
         question = spelled_out(question, self.corpus_text, self.corpus_words, STOPWORDS)
         question = abbreviated(self.speller.correct(question), self.stored.acronyms)
-        asked = REQUEST.sub("", question, count=1)
+        asked = WHAT_IS.sub("", REQUEST.sub("", question, count=1))
         return question, *self.stored.lexical.split_topic(asked if asked.strip() else question)
 
     def sentence_scores(self, query: Query) -> np.ndarray:
