@@ -411,12 +411,13 @@ def test_another_job_asked_about_is_declined_alone_or_as_a_follow_up(bot):
 
 
 def test_a_question_asking_a_measure_the_passages_never_give_is_declined(bot):
-    """The pay paragraph is the nearest the documents come to working hours, an age or a growth rate, but
-    it gives none of them."""
+    """The pay paragraph is the nearest the documents come to working hours, an age, a growth rate or pay
+    in pounds, but it gives none of them."""
     for question in (
         "How many hours a week does a CSO work?",
         "What is the average age of a chief security officer?",
         "What is the projected job growth rate for CSOs?",
+        "What is the average CSO salary in the UK in pounds?",
     ):
         assert bot.ask(question).abstained, question
     # The measures they do give answer.
@@ -443,6 +444,11 @@ def test_a_question_asking_a_measure_the_passages_never_give_is_declined(bot):
         ("At what rate is the county developing?", "It is developing rapidly.", True),
         ("What rate of growth do they see?", "They grow fast.", True),
         ("What is the unemployment rate?", "Unemployment stands at 4 percent.", True),
+        ("What is the projected job growth?", "Salaries are high.", False),
+        # A currency named is the measure asked.
+        ("How much do they earn in the UK in pounds?", "They earn $143,541.", False),
+        ("How much do they earn in pounds?", "They earn £90,000 a year.", True),
+        ("What will it weigh in pounds?", "Each digit will weigh 33 lb (15 kg).", True),
     ],
 )
 def test_a_measure_asked_is_given_in_its_kind(question, quote, answered):

@@ -99,7 +99,8 @@ MEASURES = (
     (
         # Not "at what rate" (how fast) nor "ranked at 5 percent" (a share the question gives).
         re.compile(
-            r"\b(what|which|as an?) (percent|percentage|proportion|fraction|share)\b|\b(?!(what|which)\b)\w+ rate\b",
+            r"\b(what|which|as an?) (percent|percentage|proportion|fraction|share)\b|\b(?!(what|which)\b)\w+ rate\b"
+            r"|\b(projected|expected|forecast|job|employment) growth\b",
             re.IGNORECASE,
         ),
         re.compile(r"%|\bper ?cent|\b(half|third|quarter|majority|minority|rate)\b", re.IGNORECASE),
@@ -116,6 +117,16 @@ MEASURES = (
             r"|feet|foot|inch(es)?)s?\b",
             re.IGNORECASE,
         ),
+    ),
+    *(
+        # A currency named: "in pounds" is not answered in dollars (a weight in pounds is, in "lb").
+        (re.compile(rf"\bin {names}\b|{sign}", re.IGNORECASE), re.compile(rf"\b{names}\b|{sign}", re.IGNORECASE))
+        for names, sign in (
+            ("(pounds|sterling|gbp|lbs?)", "£"),
+            ("(euros?|eur)", "€"),
+            ("(yen|jpy)", "¥"),
+            ("(rupees|inr)", "₹"),
+        )
     ),
     *(
         (
