@@ -290,7 +290,7 @@ def test_the_most_items_that_fit_are_the_shortest(lengths, room):
 
 
 def test_a_pronoun_one_is_no_quantity():
-    [(asks, gives), _] = ANSWER_TYPES
+    [(asks, gives, _), _] = ANSWER_TYPES
     assert asks.search("How much does a CSO earn?")
     assert gives.search("They earn up to $300,000.") and gives.search("It takes several years.")
     assert not gives.search("The earning potential depends on the type of company one works for.")
@@ -457,8 +457,9 @@ def test_a_measure_asked_is_given_in_its_kind(question, quote, answered):
 
 def test_a_why_question_is_answered_with_the_sentence_giving_a_reason(bot):
     """The duties say what a CSO does; the conclusion says why that matters ("Without his wisdom…")."""
-    answer = bot.ask("Why is a CSO important to an organization?")
-    assert "Without his wisdom" in answer.text and "hackers" in answer.text
+    for question in ("Why is a CSO important to an organization?", "Why is the CSO role important to an organization?"):
+        answer = bot.ask(question)
+        assert "Without his wisdom" in answer.text and "hackers" in answer.text, question
 
 
 turns = st.lists(

@@ -53,9 +53,12 @@ PRONOUN = re.compile(r"\b(he|she|they|them|their|his|her|it|its|that person|this
 # it to make sense.
 CONSEQUENCES = "as a result|therefore|thus|hence|consequently|for this reason|that is why|this is why"
 CONSEQUENCE = re.compile(rf"({CONSEQUENCES})\b", re.IGNORECASE)
-# What a question asks for, by its wording, and what a sentence giving it holds: a quantity or a date,
-# a number; a reason ("Why…?"), a cause or a consequence ("without…", "because…"). Such a sentence gets
-# ANSWER_TYPE_BONUS.
+# What a question asks for, by its wording, what a sentence giving it holds, and the bonus such a sentence
+# gets: a quantity or a date, a number; a reason ("Why…?"), a cause or a consequence ("without…",
+# "because…"). A number is a hint (the pay paragraph's figures are no answer to "How much experience…?"
+# but "several years" is); a sentence giving no reason does not answer "why" at all: "Why is a CSO
+# important?" drew the duties, which match "role" and "organization", over "Without his wisdom and
+# knowledge, an organization's security systems may be at risk…" (README, "Answers").
 ANSWER_TYPES = (
     (
         re.compile(
@@ -69,6 +72,7 @@ ANSWER_TYPES = (
             r"hundreds?|thousands?|millions?|billions?|dozens?|half|several|few|couple)\b",
             re.IGNORECASE,
         ),
+        0.15,
     ),
     (
         re.compile(r"^\W*((and|but|so)\s+)?(why|what for|how come)\b", re.IGNORECASE),
@@ -77,9 +81,9 @@ ANSWER_TYPES = (
             rf"{CONSEQUENCES})\b",
             re.IGNORECASE,
         ),
+        0.5,
     ),
 )
-ANSWER_TYPE_BONUS = 0.15
 # What a question asks to be measured in, and how a sentence reads that gives it: money for "how much does
 # … earn/cost", a share for "what percentage" or a "growth rate", an age, a year, a time or length for
 # "how long", the unit named for "how many hours". An answer quoting no such measure does not answer:
@@ -229,8 +233,8 @@ class Chatbot:
         self.quoted_texts = [" ".join(_unbulleted(s.text).split()) for s in stored.sentences]
         # For each answer type, which sentences give it.
         self.answer_types = [
-            (asks, np.array([gives.search(s.text) is not None for s in stored.sentences], dtype=bool))
-            for asks, gives in ANSWER_TYPES
+            (asks, np.array([gives.search(s.text) is not None for s in stored.sentences], dtype=bool), bonus)
+            for asks, gives, bonus in ANSWER_TYPES
         ]
         paragraphs = {key: n for n, key in enumerate(dict.fromkeys((s.source, s.paragraph) for s in stored.sentences))}
         self.paragraph_of = np.array([paragraphs[(s.source, s.paragraph)] for s in stored.sentences], dtype=np.int64)
@@ -413,9 +417,9 @@ class Chatbot:
             + w["title"] * title_match[self.title_of[candidates]] * self.title_reach[candidates]
             + w["chunk"] * np.array([chunk_score[i] for i in candidates])
         )
-        for asks, gives in self.answer_types:
+        for asks, gives, bonus in self.answer_types:
             if asks.search(question):
-                score = score + ANSWER_TYPE_BONUS * gives[candidates]
+                score = score + bonus * gives[candidates]
         best = int(np.argmax(score))
         floor = KEEP_RATIO * score[best]
         score[best] = np.inf
