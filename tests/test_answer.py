@@ -412,12 +412,13 @@ def test_another_job_asked_about_is_declined_alone_or_as_a_follow_up(bot):
 
 def test_a_question_asking_a_measure_the_passages_never_give_is_declined(bot):
     """The pay paragraph is the nearest the documents come to working hours, an age, a growth rate or pay
-    in pounds, but it gives none of them."""
+    in pounds, and the opening to the role's history, but they give none of them."""
     for question in (
         "How many hours a week does a CSO work?",
         "What is the average age of a chief security officer?",
         "What is the projected job growth rate for CSOs?",
         "What is the average CSO salary in the UK in pounds?",
+        "When was the chief security officer role first created?",
     ):
         assert bot.ask(question).abstained, question
     # The measures they do give answer.
@@ -438,6 +439,9 @@ def test_a_question_asking_a_measure_the_passages_never_give_is_declined(bot):
         ("How long was the commercial?", "It had a 30-second commercial.", True),
         ("How old was Manning?", "He turned 39 in the off-season.", True),
         ("What year was it founded?", "It began in 911 as a fiefdom.", True),
+        ("When was the duchy founded?", "It began in 911 as a fiefdom.", True),
+        ("When was the role first created?", "Their average salary is $143,541.", False),
+        ("When were the Broncos last there?", "At Super Bowl XLVIII.", True),
         ("What is the salary range?", "Pay depends on experience.", False),
         # A share the question gives, or a speed ("at what rate"), is no share asked for.
         ("What two players ranked at 5 percent for sacks?", "Wolfe and Jackson did.", True),

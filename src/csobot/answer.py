@@ -113,7 +113,16 @@ MEASURES = (
         re.compile(r"\bhow old\b|\b(what|which|average|typical|the|their|his|her) age\b", re.IGNORECASE),
         re.compile(r"\b(ages?|aged|old|turned \d+|\d+-year-old)\b", re.IGNORECASE),
     ),
-    (re.compile(r"\b(what|which) year\b", re.IGNORECASE), re.compile(r"\b\d{3,4}s?\b")),
+    (
+        # Not any "when": "When were the Broncos last there?" is answered "Super Bowl XLVIII".
+        re.compile(
+            r"\b(what|which) year\b|\bwhen (was|were|did)\b[^?.]*\b(created|founded|established|invented|introduced"
+            r"|built|formed|first|begin|began|start|started)\b",
+            re.IGNORECASE,
+        ),
+        # Three or four digits, not of a longer figure ("$143,541").
+        re.compile(r"(?<![\d,.$£€])\b\d{3,4}s?\b(?![,.]\d)|\b(centur(y|ies)|decades?)\b", re.IGNORECASE),
+    ),
     (
         re.compile(r"\bhow long\b", re.IGNORECASE),
         re.compile(
@@ -365,7 +374,10 @@ class Chatbot:
             topic = self.retriever.query(query.topic)  # the model runs only for an answer that may follow
             if not topic.about_topic:
                 return self.declined(query.text)
-            return self.answer(query.topic, topic, shown)
+            opening = self.answer(query.topic, topic, shown)
+            if not _measures_asked(question, [MARKER.sub("", opening.text)]):  # "When was the role created?"
+                return self.declined(query.text)
+            return opening
         if shown:
             # More of the passages already quoted from; when they are quoted out, of the others only for a
             # question about the topic as a whole, which every passage speaks to ("What is a CSO?").
