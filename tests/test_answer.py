@@ -461,7 +461,11 @@ def test_a_measure_asked_is_given_in_its_kind(question, quote, answered):
 
 def test_a_why_question_is_answered_with_the_sentence_giving_a_reason(bot):
     """The duties say what a CSO does; the conclusion says why that matters ("Without his wisdom…")."""
-    for question in ("Why is a CSO important to an organization?", "Why is the CSO role important to an organization?"):
+    for question in (
+        "Why is a CSO important to an organization?",
+        "Why is the CSO role important to an organization?",
+        "I run a small shop. Why does a company actually need a CSO?",  # asked after a preamble
+    ):
         answer = bot.ask(question)
         assert "Without his wisdom" in answer.text and "hackers" in answer.text, question
 
