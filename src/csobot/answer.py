@@ -86,8 +86,9 @@ ANSWER_TYPES = (
 )
 # What a question asks to be measured in, and how a sentence reads that gives it: money for "how much does
 # … earn/cost", a share for "what percentage" or a "growth rate", an age, a year, a time or length for
-# "how long", the unit named for "how many hours". An answer quoting no such measure does not answer:
-# "How many hours a week do they work?" is not answered by a salary "per year" (README, "Abstention").
+# "how long", the unit or currency named ("how many hours", "in pounds"). An answer quoting no such
+# measure does not answer: "How many hours a week do they work?" is not answered by a salary "per year"
+# (README, "Abstention").
 MONEY = r"salary|salaries|wages?|income|compensation|earnings|pay|cost|price|fees?"
 TIME_UNITS = ("minute", "hour", "day", "week", "month", "year", "decade")
 MEASURES = (
