@@ -376,7 +376,8 @@ class Chatbot:
             if not topic.about_topic:
                 return self.declined(query.text)
             opening = self.answer(query.topic, topic, shown)
-            if not _measures_asked(question, [MARKER.sub("", opening.text)]):  # "When was the role created?"
+            if not opening.abstained and not _measures_asked(question, [MARKER.sub("", opening.text)]):
+                # "When was the role first created?" finds the opening, which gives no year.
                 return self.declined(query.text)
             return opening
         if shown:
