@@ -468,6 +468,8 @@ def test_a_why_question_is_answered_with_the_sentence_giving_a_reason(bot):
     ):
         answer = bot.ask(question)
         assert "Without his wisdom" in answer.text and "hackers" in answer.text, question
+    # "What makes…" asks for a cause too, and "depends on" gives one.
+    assert "depends on the type of company" in bot.ask("What makes some security chiefs get paid a lot more?").text
 
 
 turns = st.lists(

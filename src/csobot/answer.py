@@ -75,10 +75,13 @@ ANSWER_TYPES = (
         0.15,
     ),
     (
-        re.compile(r"(^|[.!?]\s+)\W*((and|but|so)\s+)?(why|what for|how come)\b", re.IGNORECASE),
+        re.compile(
+            r"(^|[.!?]\s+)\W*((and|but|so)\s+)?(why|what for|how come)\b|\bwhat (makes|determines|decides|affects)\b",
+            re.IGNORECASE,
+        ),
         re.compile(
             r"\b(because|since|due to|owing to|thanks to|so that|in order to|without|otherwise|which is why|"
-            rf"{CONSEQUENCES})\b",
+            rf"depends? on|{CONSEQUENCES})\b",
             re.IGNORECASE,
         ),
         0.5,
