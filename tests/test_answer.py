@@ -224,7 +224,13 @@ def test_headings_adverts_and_remarks_about_the_post_are_never_quoted(raw_index,
 
 def test_a_question_naming_only_the_topic_is_answered_from_the_opening(bot):
     opening = [s for s in bot.retriever.stored.sentences if s.paragraph == 0]
-    for question in ("What is a chief security officer?", "whats a cso", "Tell me about the CSO", "cso definition"):
+    for question in (
+        "What is a chief security officer?",
+        "whats a cso",
+        "Tell me about the CSO",
+        "Describe the CSO.",
+        "cso definition",
+    ):
         assert quoted_sentences(bot.ask(question).text) == [s.text for s in opening], question
 
 
