@@ -17,7 +17,7 @@ from .acronyms import abbreviated
 from .chunking import BULLET, Sentence
 from .embedding import Embedder
 from .index import StoredIndex
-from .lexical import terms
+from .lexical import SENTENCE_OPENING, terms
 from .retrieval import Hit, PieceMatch, Query, Retriever
 
 # Chunks whose sentences compete to answer.
@@ -76,7 +76,8 @@ ANSWER_TYPES = (
     ),
     (
         re.compile(
-            r"(^|[.!?]\s+)\W*((and|but|so)\s+)?(why|what for|how come)\b|\bwhat (makes|determines|decides|affects)\b",
+            rf"{SENTENCE_OPENING}((and|but|so)\s+)?(why|what for|how come)\b"
+            r"|\bwhat (makes|determines|decides|affects)\b",
             re.IGNORECASE,
         ),
         re.compile(
@@ -94,64 +95,52 @@ ANSWER_TYPES = (
 # (README, "Abstention").
 MONEY = r"salary|salaries|wages?|income|compensation|earnings|pay|cost|price|fees?"
 TIME_UNITS = ("minute", "hour", "day", "week", "month", "year", "decade")
-MEASURES = (
-    (
-        re.compile(
+MEASURES = tuple(
+    (re.compile(asks, re.IGNORECASE), re.compile(gives, re.IGNORECASE))
+    for asks, gives in (
+        (
             rf"\bhow much\b[^?.]*\b(earn\w*|make|makes|pay|paid|cost\w*|charge\w*)\b"
             rf"|\b(average|typical|median|starting|highest|lowest|top|maximum|minimum|range)\b[^?.]*\b({MONEY})\b"
             rf"|\b({MONEY}) (range|band)\b",
-            re.IGNORECASE,
+            r"[$£€¥]|\b(dollars?|pounds?|euros?|yen|rupees?|cents?|usd|gbp|eur)\b",
         ),
-        re.compile(r"[$£€¥]|\b(dollars?|pounds?|euros?|yen|rupees?|cents?|usd|gbp|eur)\b", re.IGNORECASE),
-    ),
-    (
         # Not "at what rate" (how fast) nor "ranked at 5 percent" (a share the question gives).
-        re.compile(
+        (
             r"\b(what|which|as an?) (percent|percentage|proportion|fraction|share)\b|\b(?!(what|which)\b)\w+ rate\b"
             r"|\b(projected|expected|forecast|job|employment) growth\b",
-            re.IGNORECASE,
+            r"%|\bper ?cent|\b(half|third|quarter|majority|minority|rate)\b",
         ),
-        re.compile(r"%|\bper ?cent|\b(half|third|quarter|majority|minority|rate)\b", re.IGNORECASE),
-    ),
-    (
-        re.compile(r"\bhow old\b|\b(what|which|average|typical|the|their|his|her) age\b", re.IGNORECASE),
-        re.compile(r"\b(ages?|aged|old|turned \d+|\d+-year-old)\b", re.IGNORECASE),
-    ),
-    (
-        # Not any "when": "When were the Broncos last there?" is answered "Super Bowl XLVIII".
-        re.compile(
+        (
+            r"\bhow old\b|\b(what|which|average|typical|the|their|his|her) age\b",
+            r"\b(ages?|aged|old|turned \d+|\d+-year-old)\b",
+        ),
+        # Not any "when": "When were the Broncos last there?" is answered "Super Bowl XLVIII". A year is three
+        # or four digits, not of a longer figure ("$143,541").
+        (
             r"\b(what|which) year\b|\bwhen (was|were|did)\b[^?.]*\b(created|founded|established|invented|introduced"
             r"|built|formed|first|begin|began|start|started)\b",
-            re.IGNORECASE,
+            r"(?<![\d,.$£€])\b\d{3,4}s?\b(?![,.]\d)|\b(centur(y|ies)|decades?)\b",
         ),
-        # Three or four digits, not of a longer figure ("$143,541").
-        re.compile(r"(?<![\d,.$£€])\b\d{3,4}s?\b(?![,.]\d)|\b(centur(y|ies)|decades?)\b", re.IGNORECASE),
-    ),
-    (
-        re.compile(r"\bhow long\b", re.IGNORECASE),
-        re.compile(
+        (
+            r"\bhow long\b",
             rf"\b({'|'.join(TIME_UNITS)}|centur(y|ies)|seconds?|long|short|miles?|km|kilomet(er|re)s?|met(er|re)s?"
             r"|feet|foot|inch(es)?)s?\b",
-            re.IGNORECASE,
         ),
-    ),
-    *(
         # A currency named: "in pounds" is not answered in dollars (a weight in pounds is, in "lb").
-        (re.compile(rf"\bin {names}\b|{sign}", re.IGNORECASE), re.compile(rf"\b{names}\b|{sign}", re.IGNORECASE))
-        for names, sign in (
-            ("(pounds|sterling|gbp|lbs?)", "£"),
-            ("(euros?|eur)", "€"),
-            ("(yen|jpy)", "¥"),
-            ("(rupees|inr)", "₹"),
-        )
-    ),
-    *(
-        (
-            re.compile(rf"\bhow many {unit}s\b|\b{unit}s (a|per|each) (day|week|month|year)\b", re.IGNORECASE),
-            re.compile(rf"\b{unit}s?\b", re.IGNORECASE),
-        )
-        for unit in TIME_UNITS
-    ),
+        *(
+            (rf"\bin {names}\b|{sign}", rf"\b{names}\b|{sign}")
+            for names, sign in (
+                ("(pounds|sterling|gbp|lbs?)", "£"),
+                ("(euros?|eur)", "€"),
+                ("(yen|jpy)", "¥"),
+                ("(rupees|inr)", "₹"),
+            )
+        ),
+        *(
+            (rf"\bhow many {unit}s\b|\b{unit}s (a|per|each) (day|week|month|year)\b", rf"\b{unit}s?\b")
+            for unit in TIME_UNITS
+        ),
+    )
 )
 # A "sentence" without one (a row of emoji or rules) says nothing to quote.
 LETTER_OR_DIGIT = re.compile(r"[^\W_]")

@@ -99,6 +99,8 @@ class LexicalIndex:
         return (self.bm25.get_scores(ids) / ceiling).astype(np.float32)
 
 
+# Where a sentence opens: at the text's start or after a sentence's end, before any punctuation.
+SENTENCE_OPENING = r"(?:^|[.?!]\s+)\W*"
 # The corpus words a word may misspell: four letters or more ("cso" is no misspelt "CISO").
 CANDIDATE = re.compile(r"[^\W\d_]{4,}")
 
@@ -119,7 +121,7 @@ class Speller:
     # from abbreviations ("hrs", "pls"); shorter words are too alike.
     LETTERS = re.compile(r"[^\W\d_]{3,}")
     # Where a sentence opens: its first word is capitalised by custom, not as a name.
-    OPENING = re.compile(r"(^|[.?!]\s+)\W*$")
+    OPENING = re.compile(rf"{SENTENCE_OPENING}$")
     # A word is the corpus word it is this like (difflib's ratio)…
     CLOSE = 0.8
     # …and a lower-case word that is no word at all, nor a slip for one, the corpus word it is this like
