@@ -393,6 +393,12 @@ def test_asking_for_an_amount_in_other_words_favours_the_figures(bot):
     assert all(figure in answer.text for figure in ("143,541", "300,000", "66,384"))
 
 
+def test_a_bare_minimum_asks_what_not_how_much(bot):
+    """ "the bare-minimum diploma" asks which diploma: the pay paragraph's figures are no head start for it."""
+    answer = bot.ask("What's the bare-minimum diploma I'd need to land a gig as the top security exec?")
+    assert "$" not in answer.text and "bachelor" in answer.text
+
+
 def test_a_question_naming_what_the_corpus_never_mentions_is_declined(bot):
     """Near the topic by every measure of similarity, but about a name the documents never write."""
     for question in ("Who is the current chief security officer of Microsoft?", "How does a CSO differ from a CISO?"):

@@ -56,14 +56,15 @@ CONSEQUENCE = re.compile(rf"({CONSEQUENCES})\b", re.IGNORECASE)
 # What a question asks for, by its wording, what a sentence giving it holds, and the bonus such a sentence
 # gets: a quantity or a date, a number; a reason ("Why…?"), a cause or a consequence ("without…",
 # "because…"). A number is a hint (the pay paragraph's figures are no answer to "How much experience…?"
-# but "several years" is); a sentence giving no reason does not answer "why" at all: "Why is a CSO
+# but "several years" is; "the bare-minimum diploma" asks which, so "minimum" or "highest" alone asks no
+# number); a sentence giving no reason does not answer "why" at all: "Why is a CSO
 # important?" drew the duties, which match "role" and "organization", over "Without his wisdom and
 # knowledge, an organization's security systems may be at risk…" (README, "Answers").
 ANSWER_TYPES = (
     (
         re.compile(
             r"\b(how (much|many|long|old|far|often|large|big)|when|what (year|percentage|date)|which year|"
-            r"range|average|median|highest|lowest|maximum|minimum|amount|percentage|cost|price|salary|salaries|"
+            r"range|average|median|amount|percentage|cost|price|salary|salaries|"
             r"pay|paid|wages?|earnings|income)\b",
             re.IGNORECASE,
         ),
