@@ -180,6 +180,12 @@ def test_a_follow_up_naming_its_subject_by_pronoun_is_read_with_the_previous_que
     assert quoted_sentences(answer.text) == opening
 
 
+def test_a_pronoun_follow_up_the_opening_does_not_answer_is_read_with_the_question_before(bot):
+    """The opening says whom "they" report to, not whether they leave the office: the work environment does."""
+    answer = bot.ask("Do they ever leave the office?", history=chat("Where do CSOs spend most of their time?"))
+    assert "travel" in answer.text and answer.sources[0].section == "Work Environment"
+
+
 def test_a_follow_up_covered_alone_is_answered_alone(bot):
     """ "they" are the CSOs of the previous question; its salary words would only mislead."""
     answer = bot.ask("Where do they work?", history=chat("How much does a CSO earn?"))

@@ -309,8 +309,14 @@ class Chatbot:
             # Not covered alone, and shaped like a follow-up. "And who do they report to?" asks about the
             # topic of the question before; "And the lowest?" asks it again.
             tries = [answer]
+            opening = None  # the documents' openings, when the question read with its topic found only them
             if topic:
-                tries.append(self.answer(question, self.retriever.query(f"{question} {topic}"), shown))
+                with_topic = self.retriever.query(f"{question} {topic}")
+                tries.append(self.answer(question, with_topic, shown))
+                if tries[-1].query != with_topic.text:
+                    # Nothing matched what it asks ("Do they ever leave the office?"): read with the question
+                    # and answer before first; the openings only if they match it better.
+                    opening = tries.pop()
             if tries[-1].abstained:
                 tries.append(read_back or self.answer(question, self.retriever.query(f"{question} {previous}"), shown))
             quoted = self.quoted_in(said) if tries[-1].abstained else frozenset()
@@ -322,7 +328,16 @@ class Chatbot:
             # An answer, else "That is all…" when more was asked and none is left, else the last decline.
             answered = [a for a in tries if not a.abstained] or [a for a in tries if a.text == ALL_SAID]
             answer = answered[0] if answered else tries[-1]
+            if opening and (answer.abstained or self._match(query, opening) >= self._match(query, answer)):
+                # "And who do they report to?" after "What does a CSO do?": the opening says.
+                answer = opening
         return answer
+
+    def _match(self, query: Query, answer: Answer) -> float:
+        """How well the sentences `answer` quotes match `query` (`evidence`)."""
+        quoted = np.zeros(len(self.quotable), dtype=bool)
+        quoted[list(self.quoted_in(answer.text))] = True
+        return self.evidence(query, self._vectors_of(quoted))
 
     def _query(self, question: str, topic: str = "") -> Query | None:
         """`question` made ready for the index, or None when it is declined whatever the documents say: a
