@@ -309,22 +309,29 @@ class Chatbot:
             # Not covered alone, and shaped like a follow-up. "And who do they report to?" asks about the
             # topic of the question before; "And the lowest?" asks it again.
             tries = [answer]
-            opening = None  # the documents' openings, when the question read with its topic found only them
+            opening = None  # an answer from the documents' openings, for want of a passage matching what it asks
+
+            def read_with(text: str, quoted: frozenset[int] = frozenset()) -> None:
+                nonlocal opening
+                with_text = self.retriever.query(f"{question} {text}")
+                tries.append(self.answer(question, with_text, shown | quoted))
+                if tries[-1].query != with_text.text:
+                    # "Do they ever leave the office?" matches nothing with its topic alone. Read with the
+                    # question and answer before first; the openings only if they match it better.
+                    opening = opening or tries.pop()
+
             if topic:
-                with_topic = self.retriever.query(f"{question} {topic}")
-                tries.append(self.answer(question, with_topic, shown))
-                if tries[-1].query != with_topic.text:
-                    # Nothing matched what it asks ("Do they ever leave the office?"): read with the question
-                    # and answer before first; the openings only if they match it better.
-                    opening = tries.pop()
+                read_with(topic)
             if tries[-1].abstained:
-                tries.append(read_back or self.answer(question, self.retriever.query(f"{question} {previous}"), shown))
+                if read_back:
+                    tries.append(read_back)
+                else:
+                    read_with(previous)
             quoted = self.quoted_in(said) if tries[-1].abstained else frozenset()
             if quoted:
                 # "And the top end?" after "What's the average comp?": the answer before says in the
                 # corpus's words what the question before asked in its own. Read with it, less what it said.
-                with_said = self.retriever.query(f"{question} {MARKER.sub('', said)}")
-                tries.append(self.answer(question, with_said, shown | quoted))
+                read_with(MARKER.sub("", said), quoted)
             # An answer, else "That is all…" when more was asked and none is left, else the last decline.
             answered = [a for a in tries if not a.abstained] or [a for a in tries if a.text == ALL_SAID]
             answer = answered[0] if answered else tries[-1]
