@@ -156,6 +156,16 @@ def test_a_follow_up_asking_beyond_the_answer_before_does_not_repeat_it(bot):
     assert {s.section for s in beyond.sources} == {"Work Environment"}
 
 
+def test_a_follow_up_is_read_as_meant_before_its_wording_is(bot):
+    """ "becond thoe" is "beyond those": a follow-up asking for more than the certifications just named."""
+    said = next(s.text for s in bot.retriever.stored.sentences if "GIAC" in s.text)
+    history = [{"role": "user", "content": "Which certifications help a CSO candidate?"}]
+    history.append({"role": "assistant", "content": said})
+    for question in ("Anything beyond those three?", "Anything becond thoe three?"):
+        answer = bot.ask(question, history=history)
+        assert "law enforcement" in answer.text and "GIAC" not in answer.text, question
+
+
 def test_a_question_naming_its_own_point_of_departure_is_no_follow_up(bot):
     """ "Besides goals" and "targets that line up" speak of what the question names, not of the answer before."""
     history = chat("What is the average CSO salary?")

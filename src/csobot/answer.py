@@ -281,6 +281,8 @@ class Chatbot:
 
     def ask(self, question: str, history: list[dict] | None = None) -> Answer:
         """Answer `question`, reading follow-ups against the chat `history` (Gradio messages format)."""
+        # Read as meant before its wording is: "Anything becond thoe three?" asks beyond those three.
+        question = self.retriever.speller.correct(question)
         if SMALL_TALK.fullmatch(question):
             return self.declined(question, "Ask me about the documents")
         shown: frozenset[int] = frozenset()

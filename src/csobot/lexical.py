@@ -6,7 +6,7 @@ import difflib
 import re
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
@@ -101,6 +101,7 @@ class LexicalIndex:
 
 # Where a sentence opens: at the text's start or after a sentence's end, before any punctuation.
 SENTENCE_OPENING = r"(?:^|[.?!]\s+)\W*"
+CORRECTIONS_REMEMBERED = 4096
 # The corpus words a word may misspell: four letters or more ("cso" is no misspelt "CISO").
 CANDIDATE = re.compile(r"[^\W\d_]{4,}")
 
@@ -145,6 +146,8 @@ class Speller:
         self.dictionary = dictionary
         self.relevance = relevance
         self.words = {w.lower() for text in texts for w in LETTER_RUNS.findall(text)}  # every word of the texts
+        # A question is read twice (as asked, then as searched), and a slip may ask the model: remembered.
+        self._remembered = lru_cache(maxsize=CORRECTIONS_REMEMBERED)(self._correction)
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for word in self.words:
             if CANDIDATE.fullmatch(word):
@@ -160,6 +163,9 @@ class Speller:
         return close[0] if close else None
 
     def correct_word(self, word: str) -> str:
+        return self._remembered(word)
+
+    def _correction(self, word: str) -> str:
         lowered = word.lower()
         if lowered in self.known or lowered in self.dictionary or lowered in STOPWORDS:
             return word
