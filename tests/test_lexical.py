@@ -74,6 +74,14 @@ def test_the_english_dictionary_knows_real_words_the_model_splits():
     assert Speller(TEXTS, dictionary=words).correct("a router and a reprot") == "a router and a report"
 
 
+def test_a_word_the_dictionary_barely_knows_is_read_as_the_slip_it_likely_is():
+    """ "sills" is listed, at the list's floor: in a corpus about the skills officers need, it is a slip."""
+    words = english_words()
+    assert words["sills"] <= Speller.RARE < words["router"]
+    speller = Speller([*TEXTS, "Officers need communication skills."], dictionary=words)
+    assert speller.correct("officer sills and a router") == "officer skills and a router"
+
+
 def test_speller_finds_the_corpus_word_a_word_is_or_misspells():
     speller = Speller(TEXTS)
     assert speller.closest("Certifcations") == "certifications"

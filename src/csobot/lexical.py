@@ -110,13 +110,13 @@ class Speller:
     """Corrects words the corpus never uses to the corpus word they most likely misspell
     ("certifcations" → "certifications"), so both BM25 and the model see the intended word.
     Real words — in `known` (e.g. the model's vocabulary) or in `dictionary` (word → how common it
-    is) — are never corrected: "string" is not a misspelt "strong". A word written in lower case that
-    is like no corpus word, and no word of the dictionary, is corrected to the dictionary word it may
-    be a slip for ("reprot" → "report", "shoud" → "should"), so the model reads a word it knows; a
-    capitalised one is left alone, being more likely a name than a typo, unless it opens a sentence
-    ("Hwo much…?"), where every word is capitalised. Of several such words,
-    `relevance` (how near each is to what the corpus is about) picks the one its reader more likely
-    meant ("daties": "duties", not the commoner "dates"); without it, the commonest."""
+    is), unless barely ever seen there (`RARE`) — are never corrected: "string" is not a misspelt
+    "strong". A word written in lower case that is like no corpus word, and no word of the dictionary,
+    is corrected to the dictionary word it may be a slip for ("reprot" → "report", "shoud" → "should"),
+    so the model reads a word it knows; a capitalised one is left alone, being more likely a name than a
+    typo, unless it opens a sentence ("Hwo much…?"), where every word is capitalised. Of several such
+    words, `relevance` (how near each is to what the corpus is about) picks the one its reader more
+    likely meant ("daties": "duties", not the commoner "dates"); without it, the commonest."""
 
     # The words it corrects. Of three letters, only two last letters swapped ("hwo", "teh") are told apart
     # from abbreviations ("hrs", "pls"); shorter words are too alike.
@@ -134,6 +134,9 @@ class Speller:
     # A slip is corrected only to a word at least this common in `dictionary` (pyspellchecker's counts):
     # rarer ones ("amin" for "admin", 81) are likelier wrong than right.
     COMMON = 1000
+    # A dictionary word counted this rarely (pyspellchecker's floor: listed, barely ever seen) and unknown to
+    # the model is as likely a slip as a word ("sills" for "skills", "coss" for "costs"): it is read like one.
+    RARE = 50
 
     def __init__(
         self,
@@ -167,7 +170,7 @@ class Speller:
 
     def _correction(self, word: str) -> str:
         lowered = word.lower()
-        if lowered in self.known or lowered in self.dictionary or lowered in STOPWORDS:
+        if lowered in self.known or self.dictionary.get(lowered, 0) > self.RARE or lowered in STOPWORDS:
             return word
         if len(word) == 3:
             swapped = lowered[0] + lowered[2] + lowered[1]
