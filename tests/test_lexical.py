@@ -87,3 +87,12 @@ def test_speller_finds_the_corpus_word_a_word_is_or_misspells():
     assert speller.closest("Certifcations") == "certifications"
     assert speller.closest("salary") == "salary"
     assert speller.closest("Microsoft") is None
+
+
+def test_a_slip_is_read_as_the_word_nearest_the_corpus_of_those_it_may_be(embedder):
+    """ "skijs" is one slip from "skies" but, in a corpus about skills, meant for "skills"; "postgradugte" is
+    a slip for a word the model knows, though the dictionary counts it rare."""
+    texts = ["Officers need communication skills and a degree."]
+    centre = embedder.encode(texts)[0]
+    speller = Speller(texts, embedder.known_words(), english_words(), lambda words: embedder.encode(words) @ centre)
+    assert speller.correct("what skijs and which postgradugte degree") == "what skills and which postgraduate degree"

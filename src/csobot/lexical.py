@@ -125,14 +125,16 @@ class Speller:
     OPENING = re.compile(rf"{SENTENCE_OPENING}$")
     # A word is the corpus word it is this like (difflib's ratio)…
     CLOSE = 0.8
-    # …and a lower-case word that is no word at all, nor a slip for one, the corpus word it is this like
-    # ("saery": "salary"), unless cut short from one ("comms" of "communicate").
+    # …and a lower-case word that is no word at all may be a slip for the corpus word it is this like
+    # ("saery": "salary", "skijs": "skills" rather than "skies"), unless cut short from one ("comms" of
+    # "communicate").
     SLIP_CLOSE = 0.7
     # Of several slips, the likeliest has the most relevance + FREQUENCY_WEIGHT · log10(count): relevance
     # decides, how common a word is parts near ties.
     FREQUENCY_WEIGHT = 0.05
-    # A slip is corrected only to a word at least this common in `dictionary` (pyspellchecker's counts):
-    # rarer ones ("amin" for "admin", 81) are likelier wrong than right.
+    # A slip is corrected only to a word at least this common in `dictionary` (pyspellchecker's counts), or
+    # to one the model knows ("postgraduate", 345): rarer ones ("amin" for "admin", 81) are likelier wrong
+    # than right.
     COMMON = 1000
     # A dictionary word counted this rarely (pyspellchecker's floor: listed, barely ever seen) and unknown to
     # the model is as likely a slip as a word ("sills" for "skills", "coss" for "costs"): it is read like one.
@@ -178,7 +180,7 @@ class Speller:
             return swapped if is_slip else word
         closest = self.closest(word)
         if closest is None and word.islower() and not self.is_clipped(word):
-            closest = self._likeliest_slip(lowered) or self.closest(word, self.SLIP_CLOSE)
+            closest = self._likeliest_slip(lowered)
         return word if closest is None or closest == lowered else closest
 
     def is_clipped(self, word: str) -> bool:
@@ -187,9 +189,13 @@ class Speller:
         return len(clipped) >= 4 and any(w.startswith(clipped) for w in self.words)
 
     def _likeliest_slip(self, word: str) -> str | None:
-        """The common dictionary word one slip away from `word` that is likeliest meant."""
-        slips = sorted(w for w in _typed_for(word) if self.is_common(w))
-        counts = np.array([self.dictionary[w] for w in slips], dtype=np.float64)
+        """The word likeliest meant: of the dictionary's common words or those the model knows one slip
+        away from `word`, and the corpus word it is like (`SLIP_CLOSE`)."""
+        slips = sorted(w for w in _typed_for(word) if self.is_common(w) or (w in self.known and w in self.dictionary))
+        like = self.closest(word, self.SLIP_CLOSE)
+        if like is not None and like not in slips:
+            slips.append(like)
+        counts = np.array([max(self.dictionary.get(w, 0), 1) for w in slips], dtype=np.float64)
         if len(slips) < 2 or self.relevance is None:
             return slips[int(np.argmax(counts))] if slips else None
         return slips[int(np.argmax(self.relevance(slips) + self.FREQUENCY_WEIGHT * np.log10(counts)))]
