@@ -96,3 +96,6 @@ def test_a_slip_is_read_as_the_word_nearest_the_corpus_of_those_it_may_be(embedd
     centre = embedder.encode(texts)[0]
     speller = Speller(texts, embedder.known_words(), english_words(), lambda words: embedder.encode(words) @ centre)
     assert speller.correct("what skijs and which postgradugte degree") == "what skills and which postgraduate degree"
+    # Not a corpus word three slips away, however near the corpus: "effecive" is "effective", not "executive".
+    executive = Speller([*texts, "An executive."], embedder.known_words(), english_words(), speller.relevance)
+    assert executive.correct("effecive") == "effective"

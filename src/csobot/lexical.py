@@ -180,7 +180,7 @@ class Speller:
             return swapped if is_slip else word
         closest = self.closest(word)
         if closest is None and word.islower() and not self.is_clipped(word):
-            closest = self._likeliest_slip(lowered)
+            closest = self._likeliest_slip(lowered) or self.closest(word, self.SLIP_CLOSE)
         return word if closest is None or closest == lowered else closest
 
     def is_clipped(self, word: str) -> bool:
@@ -193,8 +193,8 @@ class Speller:
         away from `word`, and the corpus word it is like (`SLIP_CLOSE`)."""
         slips = sorted(w for w in _typed_for(word) if self.is_common(w) or (w in self.known and w in self.dictionary))
         like = self.closest(word, self.SLIP_CLOSE)
-        if like is not None and like not in slips:
-            slips.append(like)
+        if like is not None and like not in slips and not _typed_for(word).isdisjoint({like, *_typed_for(like)}):
+            slips.append(like)  # two slips away at most: "skijs" of "skills", not "effecive" of "executive"
         counts = np.array([max(self.dictionary.get(w, 0), 1) for w in slips], dtype=np.float64)
         if len(slips) < 2 or self.relevance is None:
             return slips[int(np.argmax(counts))] if slips else None
