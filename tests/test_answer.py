@@ -267,6 +267,14 @@ def test_a_question_the_passages_hold_no_word_of_is_declined(bot):
     assert bot.ask(question).abstained
 
 
+def test_a_preamble_matching_nothing_does_not_hide_what_the_question_asks(bot):
+    """The statements dilute what the passages hold of the question; what it asks, they hold."""
+    preamble = "I'm in finance and somehow got roped into interviewing candidates for our CSO opening next month."
+    question = "What personal qualities and soft skills should I be watching for in them?"
+    answer = bot.ask(f"{preamble} {question}")
+    assert not answer.abstained and "possess certain skills" in answer.text
+
+
 def test_a_question_naming_the_topic_and_nothing_the_passages_hold_is_answered_from_the_opening(bot):
     """The article says the CSO "responds directly to" the CEO; the model matches "report" with nothing."""
     opening = [s for s in bot.retriever.stored.sentences if s.paragraph == 0]

@@ -18,7 +18,7 @@ from .chunking import BULLET, Sentence
 from .embedding import Embedder
 from .index import StoredIndex
 from .lexical import SENTENCE_OPENING, terms
-from .retrieval import Hit, PieceMatch, Query, Retriever
+from .retrieval import Hit, PieceMatch, Query, Retriever, asked
 
 # Chunks whose sentences compete to answer.
 CANDIDATE_CHUNKS = 6
@@ -381,7 +381,7 @@ class Chatbot:
             # "What is a CSO?" names only what every passage is about: the documents' openings say what it is.
             candidates = candidates[self.is_lead[candidates]]
         match = ranking.match_of(candidates)
-        if not query.about_topic and match.coverage < COVERED_FROM:
+        if not query.about_topic and not self._covered(query, match, candidates):
             # Nothing in the passages matches what the question asks beyond the corpus's topic. Asked about
             # the topic ("Who does a CSO report to?" where the text says "responds to"), the documents'
             # openings are what they say of it in general, if they bear on what it asks at all (the same
@@ -414,6 +414,17 @@ class Chatbot:
         if not _measures_asked(question, [text for _, text in quotes]):
             return self.declined(query.text)
         return self.compose(quotes, hits, query)
+
+    def _covered(self, query: Query, match: PieceMatch, candidates: np.ndarray) -> bool:
+        """Whether the passages hold enough of what `query` asks (`COVERED_FROM`): of all its words, or of
+        its questions' alone when statements precede them ("I'm in finance and got roped into interviewing
+        candidates. What personal qualities should I watch for?": the preamble matches nothing)."""
+        if match.coverage >= COVERED_FROM:
+            return True
+        questions = asked(query.text)
+        return questions != query.text and (
+            self.retriever.piece_match(self.retriever.query(questions), candidates).coverage >= COVERED_FROM
+        )
 
     def _sentence_scores(self, hits: list[Hit], shown: frozenset[int] = frozenset()) -> dict[int, float]:
         """The quotable sentences of `hits`, less those `shown`, each with the score of the best hit holding it."""

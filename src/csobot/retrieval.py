@@ -32,7 +32,7 @@ WORD = re.compile(r"\S+")
 NAME = re.compile(r"([A-Z]{3,})s?|([A-Z][A-Za-z]{2,})")
 PUNCTUATION = "\"'“”‘’()[]{},.;:!?"
 SENTENCE_END = (".", "?", "!", ":")
-# Where a question's sentences part: what it asks is in those not ending in "." or "!" (`_asked`).
+# Where a question's sentences part: what it asks is in those not ending in "." or "!" (`asked`).
 STATEMENT_BREAK = re.compile(r"(?<=[.?!])\s+(?=\S)")
 WORD_CHARS = re.compile(r"[A-Za-z]+")
 # "a/an" after these opens what a question asks about: its subject ("does a nurse earn") or owner ("of a nurse").
@@ -188,7 +188,7 @@ class Retriever:
         capitalises every word: there only words in capitals count; one in capitals ("HOW MUCH DOES A
         CSO MAKE") shows no name by its letters. Statements before a question are its preamble, not what
         it asks about: "I'm from Brazil. What experience do companies want?" asks nothing about Brazil."""
-        words = WORD.findall(_asked(question))
+        words = WORD.findall(asked(question))
         inside = [not before.endswith(SENTENCE_END) for before, word in zip([".", *words], words, strict=False)]
         stop_words = [
             w.strip(PUNCTUATION) for w, mid in zip(words, inside, strict=True) if mid and w.lower() in STOPWORDS
@@ -384,7 +384,7 @@ def _noun_phrase(words: list[str]) -> list[str]:
     return phrase
 
 
-def _asked(question: str) -> str:
+def asked(question: str) -> str:
     """`question` without the statements around its questions (ending in "." or "!"), if it asks any."""
     parts = STATEMENT_BREAK.split(question.strip())
     asked = [p for p in parts if not p.endswith((".", "!"))]
