@@ -320,7 +320,8 @@ class Chatbot:
                 if tries[-1].query != with_text.text:
                     # "Do they ever leave the office?" matches nothing with its topic alone. Read with the
                     # question and answer before first; the openings only if they match it better.
-                    opening = opening or tries.pop()
+                    found = tries.pop()
+                    opening = opening or found
 
             if topic:
                 read_with(topic)

@@ -101,7 +101,6 @@ class LexicalIndex:
 
 # Where a sentence opens: at the text's start or after a sentence's end, before any punctuation.
 SENTENCE_OPENING = r"(?:^|[.?!]\s+)\W*"
-CORRECTIONS_REMEMBERED = 4096
 # The corpus words a word may misspell: four letters or more ("cso" is no misspelt "CISO").
 CANDIDATE = re.compile(r"[^\W\d_]{4,}")
 
@@ -139,6 +138,9 @@ class Speller:
     # A dictionary word counted this rarely (pyspellchecker's floor: listed, barely ever seen) and unknown to
     # the model is as likely a slip as a word ("sills" for "skills", "coss" for "costs"): it is read like one.
     RARE = 50
+    # Corrections remembered: a question is read twice (as asked, then as searched), and a slip may ask the
+    # model.
+    REMEMBERED = 4096
 
     def __init__(
         self,
@@ -151,8 +153,7 @@ class Speller:
         self.dictionary = dictionary
         self.relevance = relevance
         self.words = {w.lower() for text in texts for w in LETTER_RUNS.findall(text)}  # every word of the texts
-        # A question is read twice (as asked, then as searched), and a slip may ask the model: remembered.
-        self._remembered = lru_cache(maxsize=CORRECTIONS_REMEMBERED)(self._correction)
+        self._remembered = lru_cache(maxsize=self.REMEMBERED)(self._correction)
         self._by_initial: dict[str, list[str]] = defaultdict(list)
         for word in self.words:
             if CANDIDATE.fullmatch(word):

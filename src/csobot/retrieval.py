@@ -387,8 +387,8 @@ def _noun_phrase(words: list[str]) -> list[str]:
 def asked(question: str) -> str:
     """`question` without the statements around its questions (ending in "." or "!"), if it asks any."""
     parts = STATEMENT_BREAK.split(question.strip())
-    asked = [p for p in parts if not p.endswith((".", "!"))]
-    return " ".join(asked) if any(p.endswith("?") for p in asked) else question
+    questions = [p for p in parts if not p.endswith((".", "!"))]
+    return " ".join(questions) if any(p.endswith("?") for p in questions) else question
 
 
 def _bare(word: str) -> str:
