@@ -181,7 +181,8 @@ class Speller:
             return swapped if is_slip else word
         closest = self.closest(word)
         if closest is None and word.islower() and not self.is_clipped(word):
-            closest = self._likeliest_slip(lowered) or self.closest(word, self.SLIP_CLOSE)
+            like = self.closest(word, self.SLIP_CLOSE)
+            closest = self._likeliest_slip(lowered, like) or like
         return word if closest is None or closest == lowered else closest
 
     def is_clipped(self, word: str) -> bool:
@@ -189,11 +190,10 @@ class Speller:
         clipped = word.lower().removesuffix("s")
         return len(clipped) >= 4 and any(w.startswith(clipped) for w in self.words)
 
-    def _likeliest_slip(self, word: str) -> str | None:
+    def _likeliest_slip(self, word: str, like: str | None) -> str | None:
         """The word likeliest meant: of the dictionary's common words or those the model knows one slip
-        away from `word`, and the corpus word it is like (`SLIP_CLOSE`)."""
+        away from `word`, and `like`, the corpus word it is like (`SLIP_CLOSE`)."""
         slips = sorted(w for w in _typed_for(word) if self.is_common(w) or (w in self.known and w in self.dictionary))
-        like = self.closest(word, self.SLIP_CLOSE)
         if like is not None and like not in slips and not _typed_for(word).isdisjoint({like, *_typed_for(like)}):
             slips.append(like)  # two slips away at most: "skijs" of "skills", not "effecive" of "executive"
         counts = np.array([max(self.dictionary.get(w, 0), 1) for w in slips], dtype=np.float64)
