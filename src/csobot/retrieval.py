@@ -268,8 +268,8 @@ class Retriever:
             raise CsobotError("the question is empty")
         question = spelled_out(question, self.corpus_text, self.corpus_words, STOPWORDS)
         question = abbreviated(self.speller.correct(question), self.stored.acronyms)
-        asked = WHAT_IS.sub("", REQUEST.sub("", question, count=1))
-        return question, *self.stored.lexical.split_topic(asked if asked.strip() else question)
+        content = WHAT_IS.sub("", REQUEST.sub("", question, count=1))
+        return question, *self.stored.lexical.split_topic(content if content.strip() else question)
 
     def sentence_scores(self, query: Query) -> np.ndarray:
         """Cosine similarity of the question with every sentence of the index."""
