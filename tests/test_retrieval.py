@@ -116,6 +116,7 @@ def test_names_the_corpus_never_writes_are_unfamiliar(retriever):
     assert retriever.query("How does a CSO differ from a CISO?").unfamiliar == ("CISO",)
     assert retriever.query("Does a CSO need the CISSP?").unfamiliar == ("CISSP",)
     assert retriever.query("I'm new here. Does a CSO need the CISSP?").unfamiliar == ("CISSP",)
+    assert retriever.query("Does a CSO need an MBA or an MSc?").unfamiliar == ("MBA", "MSc")
     # Written by the corpus in any inflection or close spelling, a sentence's first word, a short
     # acronym ("IT"), or any word of a question in title case: not names to decline for.
     for question in (
@@ -126,6 +127,7 @@ def test_names_the_corpus_never_writes_are_unfamiliar(retriever):
         "HOW MUCH DOES A CSO MAKE?",  # shouted: capitals tell no name apart
         "I want to APPLY: what degree does a CSO need?",  # a common word in capitals is emphasis
         "I'm from Brazil. What experience does a CSO need?",  # a preamble says who asks, not what about
+        "Do I need a PhD to become a CSO?",  # another word for "doctorate", which the corpus writes
     ):
         assert retriever.query(question).unfamiliar == (), question
 

@@ -40,6 +40,10 @@ SUBJECT_BEFORE = {"does", "do", "did", "is", "are", "was", "were", "can", "could
 # A phrase this similar to the topic's name is of its kind: jobs 0.33–0.36 to "chief security officer";
 # "postgraduate degree" 0.18, "newbie" 0.12, "remote job" 0.26 (README, "Abstention").
 KIN_SIMILARITY = 0.3
+# A name the corpus never writes may be another word for one it does: every word piece of "PhD", read
+# alone, is 0.66 from a piece of "doctorate", where strangers stay below 0.5 ("MSc" 0.49 from "master",
+# "FBI" 0.45 from "enforcement", "Microsoft" 0.42 from "computer", "MBA" 0.39) (README, "Abstention").
+ALIAS_SIMILARITY = 0.6
 # A request opening a question ("Tell me about…", "Describe…") says how to answer, not what about.
 REQUEST = re.compile(
     r"^\W*(please\s+)?((can|could|would) you\s+)?(please\s+)?(tell me( more)?( about)?|define|describe|explain|"
@@ -183,11 +187,12 @@ class Retriever:
     def unfamiliar_names(self, question: str) -> tuple[str, ...]:
         """What `question`, as `rewrite` gives it, names that the corpus does not write about: names
         (capitalised inside a sentence, or in capitals unless a common English word: "I MUST know") it
-        never writes in any form (`is_corpus_word`: "Microsoft", "CISO"), and kin of its topic
-        (`kin_of_topic`, else `strangers`). A question in title case ("What Makes A Good CSO?")
-        capitalises every word: there only words in capitals count; one in capitals ("HOW MUCH DOES A
-        CSO MAKE") shows no name by its letters. Statements before a question are its preamble, not what
-        it asks about: "I'm from Brazil. What experience do companies want?" asks nothing about Brazil."""
+        never writes in any form (`is_corpus_word`: "Microsoft", "CISO") nor in other words (`aliases`:
+        "PhD" for "doctorate"), and kin of its topic (`kin_of_topic`, else `strangers`). A question in
+        title case ("What Makes A Good CSO?") capitalises every word: there only words in capitals count;
+        one in capitals ("HOW MUCH DOES A CSO MAKE") shows no name by its letters. Statements before a
+        question are its preamble, not what it asks about: "I'm from Brazil. What experience do companies
+        want?" asks nothing about Brazil."""
         words = WORD.findall(asked(question))
         inside = [not before.endswith(SENTENCE_END) for before, word in zip([".", *words], words, strict=False)]
         stop_words = [
@@ -205,7 +210,19 @@ class Retriever:
                 continue
             if not self.is_corpus_word(name.lower()):
                 unfamiliar.append(name)
-        return tuple(unfamiliar) + (self.kin_of_topic(question) or self.strangers(question))
+        # Kin of the topic are made of the corpus's words; what is strange is their combination.
+        kin = self.kin_of_topic(question)
+        named = (*unfamiliar, *(() if kin else self.strangers(question)))
+        return tuple(name for name, alias in zip(named, self.aliases(named), strict=True) if not alias) + kin
+
+    def aliases(self, names: tuple[str, ...]) -> list[bool]:
+        """For each of `names`, whether the corpus writes it in other words: each of its word pieces,
+        read alone, is as close to a piece of the corpus as a word to its synonym (`ALIAS_SIMILARITY`)."""
+        if not names or not len(self.piece_vectors):
+            return [False] * len(names)
+        _, pieces = self.embedder.encode_with_pieces(list(names))
+        best = (dot(self.piece_vectors, pieces.of(n)[1].astype(np.float32)).max(axis=0) for n in range(len(names)))
+        return [bool(b.size) and float(b.min()) >= ALIAS_SIMILARITY for b in best]
 
     def strangers(self, question: str) -> tuple[str, ...]:
         """Who or what `question` asks about, introduced as "a/an …" where a subject or owner stands
