@@ -286,6 +286,13 @@ def test_a_question_naming_the_topic_and_nothing_the_passages_hold_is_answered_f
         assert bot.ask(question).abstained, question
 
 
+def test_a_pronoun_said_first_names_what_the_documents_are_about(bot):
+    """With no chat before it, "they" and "this person" can only be the CSO: asked so, as asked by name."""
+    by_name = bot.ask("Who does a CSO report to?").text
+    for question in ("Who do they report to?", "Who would this person normally report to?"):
+        assert bot.ask(question).text == by_name, question
+
+
 def test_a_question_matching_one_clause_of_a_long_sentence_is_covered(bot):
     """ "reporting line" is like the clause "and responds directly to the chief executive officer,"
     (0.23) and unlike the long sentence holding it (0.11), which would decline it."""

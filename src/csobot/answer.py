@@ -48,7 +48,9 @@ ABSTAIN_BELOW = 0.22
 # questions hold 0.15–0.4, SQuAD's all but 0.2% over 0.53 (README, "Abstention").
 COVERED_FROM = 0.4
 # A follow-up naming its subject by pronoun.
-PRONOUN = re.compile(r"\b(he|she|they|them|their|his|her|it|its|that person|this role)\b", re.IGNORECASE)
+PRONOUN = re.compile(
+    r"\b(he|she|they|them|their|his|her|it|its|(this|that) (person|role|job|position))\b", re.IGNORECASE
+)
 # Words that state a consequence of what was said before. A sentence opening with one needs the one before
 # it to make sense.
 CONSEQUENCES = "as a result|therefore|thus|hence|consequently|for this reason|that is why|this is why"
@@ -298,7 +300,11 @@ class Chatbot:
         # "Do they report to the CEO?" names by pronoun what the question before was about: its topic
         # words, if it named the topic.
         topic = " ".join(self.retriever.rewrite(previous)[2]) if previous and PRONOUN.search(question) else ""
-        query = self._query(question, topic)
+        if not previous and PRONOUN.search(question):
+            # Said first, "Who do they report to?" can only mean what the documents are about.
+            query = self._query(f"{question} {self.retriever.topic_text}")
+        else:
+            query = self._query(question, topic)
         if query is None:
             return self.declined(question)
         read_back = None  # the question read with the one before, once read
