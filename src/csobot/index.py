@@ -240,37 +240,31 @@ def _reusable(folder: Path, embedder: Embedder) -> _Reusable:
 
 
 def _embed(
-    items: list[tuple[str, str]], reuse: _Reusable, embedder: Embedder, progress: bool
-) -> tuple[np.ndarray, int]:
-    """Vectors of `items` ((hash, text) pairs), computing only those whose hash the old index lacks."""
+    items: list[tuple[str, str]], reuse: _Reusable, embedder: Embedder, progress: bool, with_pieces: bool = False
+) -> tuple[np.ndarray, Pieces | None, int]:
+    """Vectors of `items` ((hash, text) pairs), and their word pieces when asked, computing only those
+    the old index lacks; with how many were computed."""
+
+    def reused(h: str) -> bool:
+        return h in reuse.vectors and (not with_pieces or h in reuse.pieces)
+
     vectors = np.zeros((len(items), embedder.dimension), dtype=np.float32)
-    missing = [i for i, (h, _) in enumerate(items) if h not in reuse.vectors]
+    parts: list[tuple[np.ndarray, np.ndarray]] = [(np.zeros(0), np.zeros((0, embedder.dimension)))] * len(items)
     for i, (h, _) in enumerate(items):
-        if h in reuse.vectors:
+        if reused(h):
             vectors[i] = reuse.vectors[h]
+            if with_pieces:
+                parts[i] = reuse.pieces[h]
+    missing = [i for i, (h, _) in enumerate(items) if not reused(h)]
     if missing:
-        vectors[missing] = embedder.encode([items[i][1] for i in missing], progress=progress)
-    return vectors, len(missing)
-
-
-def _embed_sentences(
-    sentences: list[Sentence], reuse: _Reusable, embedder: Embedder, progress: bool
-) -> tuple[np.ndarray, Pieces, int]:
-    """Sentence vectors and word-piece vectors, computing only those whose hash the old index lacks."""
-    vectors = np.zeros((len(sentences), embedder.dimension), dtype=np.float32)
-    parts: list[tuple[np.ndarray, np.ndarray]] = [(np.zeros(0), np.zeros((0, embedder.dimension)))] * len(sentences)
-    missing = [i for i, s in enumerate(sentences) if s.hash not in reuse.vectors or s.hash not in reuse.pieces]
-    for i, s in enumerate(sentences):
-        if s.hash in reuse.vectors and s.hash in reuse.pieces:
-            vectors[i], parts[i] = reuse.vectors[s.hash], reuse.pieces[s.hash]
-    if missing:
-        new_vectors, new_pieces = embedder.encode_with_pieces(
-            [sentences[i].embedding_input for i in missing], progress=progress
-        )
-        vectors[missing] = new_vectors
-        for n, i in enumerate(missing):
-            parts[i] = new_pieces.of(n)
-    return vectors, Pieces.join(parts, embedder.dimension), len(missing)
+        texts = [items[i][1] for i in missing]
+        if with_pieces:
+            vectors[missing], pieces = embedder.encode_with_pieces(texts, progress=progress)
+            for n, i in enumerate(missing):
+                parts[i] = pieces.of(n)
+        else:
+            vectors[missing] = embedder.encode(texts, progress=progress)
+    return vectors, Pieces.join(parts, embedder.dimension) if with_pieces else None, len(missing)
 
 
 def title_embedding_input(title: str, lexical: LexicalIndex, acronyms: dict[str, str]) -> str:
@@ -312,14 +306,16 @@ def build_index(
     acronyms = find_acronyms(d.text for d in documents)
     target = Path(index)
     reuse = _reusable(target, embedder)
-    chunk_vectors, embedded_chunks = _embed([(c.hash, c.embedding_input) for c in chunks], reuse, embedder, progress)
+    chunk_vectors, _, embedded_chunks = _embed([(c.hash, c.embedding_input) for c in chunks], reuse, embedder, progress)
     lexical = LexicalIndex.build([abbreviated(c.embedding_input, acronyms) for c in chunks])
     titles = list(dict.fromkeys(c.section for c in chunks if c.section))
     title_texts = [title_embedding_input(t, lexical, acronyms) for t in titles]
-    title_vectors, _ = _embed([(content_hash(t), t) for t in title_texts], reuse, embedder, progress)
-    sentence_vectors, sentence_pieces, embedded_sentences = _embed_sentences(sentences, reuse, embedder, progress)
+    title_vectors, _, _ = _embed([(content_hash(t), t) for t in title_texts], reuse, embedder, progress)
+    sentence_vectors, sentence_pieces, embedded_sentences = _embed(
+        [(s.hash, s.embedding_input) for s in sentences], reuse, embedder, progress, with_pieces=True
+    )
     clauses = clauses_of(sentences)
-    clause_vectors, _ = _embed([(content_hash(c.text), c.text) for c in clauses], reuse, embedder, progress)
+    clause_vectors, _, _ = _embed([(content_hash(c.text), c.text) for c in clauses], reuse, embedder, progress)
     stored = StoredIndex(
         _manifest(
             embedder,
