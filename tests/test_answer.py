@@ -502,6 +502,28 @@ def test_a_measure_asked_is_given_in_its_kind(question, quote, answered):
     assert _measures_asked(question, [quote]) is answered
 
 
+@pytest.mark.parametrize(
+    ("question", "quote", "answered"),
+    [
+        ("How much does the exam cost?", "Their average salary per year is $143,541.", False),
+        ("How much does the exam cost?", "Those who are new earn as low as $66,384.", False),
+        ("How much does the exam cost?", "The exam fee is $575 for members.", True),
+        ("How much did a 30-second ad cost?", "CBS set the base rate for a 30-second ad at $5,000,000.", True),
+        ("What service did they charge subscription fees for?", "Sky+ was paid for monthly.", True),
+    ],
+)
+def test_a_price_asked_is_not_what_someone_earns(question, quote, answered):
+    assert _measures_asked(question, [quote], names_topic=False) is answered
+    assert _measures_asked(question, [quote], names_topic=True)  # what the topic costs is its pay
+
+
+def test_the_price_of_something_the_corpus_names_is_not_its_topics_pay(bot):
+    assert bot.ask("How much does the CISM exam cost?").abstained
+    for question in ("How much does a CSO cost?", "How much does it cost to hire one?"):
+        answer = bot.ask(question)
+        assert not answer.abstained and "$143,541" in answer.text, question
+
+
 def test_a_why_question_is_answered_with_the_sentence_giving_a_reason(bot):
     """The duties say what a CSO does; the conclusion says why that matters ("Without his wisdom…")."""
     for question in (

@@ -97,6 +97,7 @@ ANSWER_TYPES = (
 # measure does not answer: "How many hours a week do they work?" is not answered by a salary "per year"
 # (README, "Abstention").
 MONEY = r"salary|salaries|wages?|income|compensation|earnings|pay|cost|price|fees?"
+AMOUNT_OF_MONEY = r"[$£€¥]|\b(dollars?|pounds?|euros?|yen|rupees?|cents?|usd|gbp|eur)\b"
 TIME_UNITS = ("minute", "hour", "day", "week", "month", "year", "decade")
 MEASURES = tuple(
     (re.compile(asks, re.IGNORECASE), re.compile(gives, re.IGNORECASE))
@@ -105,7 +106,7 @@ MEASURES = tuple(
             rf"\bhow much\b[^?.]*\b(earn\w*|make|makes|pay|paid|cost\w*|charge\w*)\b"
             rf"|\b(average|typical|median|starting|highest|lowest|top|maximum|minimum|range)\b[^?.]*\b({MONEY})\b"
             rf"|\b({MONEY}) (range|band)\b",
-            r"[$£€¥]|\b(dollars?|pounds?|euros?|yen|rupees?|cents?|usd|gbp|eur)\b",
+            AMOUNT_OF_MONEY,
         ),
         # Not "at what rate" (how fast) nor "ranked at 5 percent" (a share the question gives).
         (
@@ -144,6 +145,12 @@ MEASURES = tuple(
             for unit in TIME_UNITS
         ),
     )
+)
+# A price asked is not what someone earns: "How much does the CISM exam cost?" is not answered by a salary.
+# Unless the question names what the corpus is about, whose cost is its pay ("How much does a CSO cost?").
+PRICE = (
+    re.compile(r"\bhow much\b[^?.]*\b(costs?|charges?|price|fees?|tuition)\b", re.IGNORECASE),
+    re.compile(rf"^(?!.*\b(earn\w*|salary|salaries|wages?|income|paid|pay)\b).*({AMOUNT_OF_MONEY})", re.IGNORECASE),
 )
 # A "sentence" without one (a row of emoji or rules) says nothing to quote.
 LETTER_OR_DIGIT = re.compile(r"[^\W_]")
@@ -418,7 +425,7 @@ class Chatbot:
             candidates = np.fromiter(chunk_score, dtype=np.int64)
             match = ranking.match_of(candidates)
         quotes = self.select(question, query, candidates, chunk_score, match)
-        if not _measures_asked(question, [text for _, text in quotes]):
+        if not _measures_asked(question, [text for _, text in quotes], self.retriever.names_topic(query.topic)):
             return self.declined(query.text)
         return self.compose(quotes, hits, query)
 
@@ -569,9 +576,11 @@ class Chatbot:
         return Answer(f"{reply}. They cover: {covered}." if covered else f"{reply}.", [], True, asked)
 
 
-def _measures_asked(question: str, quotes: list[str]) -> bool:
-    """Whether `quotes` give every measure `question` asks for (`MEASURES`)."""
-    return all(any(gives.search(q) for q in quotes) for asks, gives in MEASURES if asks.search(question))
+def _measures_asked(question: str, quotes: list[str], names_topic: bool = True) -> bool:
+    """Whether `quotes` give every measure `question` asks for (`MEASURES`; a `PRICE` too, unless it
+    names the corpus's topic)."""
+    measures = MEASURES if names_topic else (*MEASURES, PRICE)
+    return all(any(gives.search(q) for q in quotes) for asks, gives in measures if asks.search(question))
 
 
 def _leans_on_before(question: str, query: Query) -> bool:

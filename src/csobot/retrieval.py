@@ -258,6 +258,15 @@ class Retriever:
             return True
         return self.speller.is_clipped(word)
 
+    def names_topic(self, text: str) -> bool:
+        """Whether `text` names what the corpus is about: its topic's acronym, where the corpus has one
+        (rewriting turns the long form into it: "chief security officer" → "CSO"; "security" alone, as in
+        "Certified Information Security Manager", is no name of it), else a word every passage shares."""
+        named = set(terms(text))
+        return (
+            bool(named & self.topic_forms.keys()) if self.topic_forms else any(map(self.stored.lexical.is_topic, named))
+        )
+
     def kin_of_topic(self, question: str) -> tuple[str, ...]:
         """Phrases of `question` shaped like the topic's long form but naming something else ("chief
         financial officer" in a corpus about the chief security officer), when it does not name the
