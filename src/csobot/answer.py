@@ -305,10 +305,11 @@ class Chatbot:
         if previous and BEYOND.search(question) and DEMONSTRATIVE.search(question):
             shown |= self.quoted_in(said)
         # "Do they report to the CEO?" names by pronoun what the question before was about: its topic
-        # words, if it named the topic.
-        topic = " ".join(self.retriever.rewrite(previous)[2]) if previous and PRONOUN.search(question) else ""
-        if not previous and PRONOUN.search(question):
-            # Said first, "Who do they report to?" can only mean what the documents are about.
+        # words, if it named the topic. Said first, "Who do they report to?" can only mean what the
+        # documents are about.
+        by_pronoun = PRONOUN.search(question) is not None
+        topic = " ".join(self.retriever.rewrite(previous)[2]) if previous and by_pronoun else ""
+        if by_pronoun and not previous:
             query = self._query(f"{question} {self.retriever.topic_text}")
         else:
             query = self._query(question, topic)
