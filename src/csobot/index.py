@@ -28,6 +28,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal, overload
 
 import faiss
 import numpy as np
@@ -239,6 +240,18 @@ def _reusable(folder: Path, embedder: Embedder) -> _Reusable:
     return _Reusable(vectors, pieces)
 
 
+@overload
+def _embed(
+    items: list[tuple[str, str]],
+    reuse: _Reusable,
+    embedder: Embedder,
+    progress: bool,
+    with_pieces: Literal[False] = ...,
+) -> tuple[np.ndarray, None, int]: ...
+@overload
+def _embed(
+    items: list[tuple[str, str]], reuse: _Reusable, embedder: Embedder, progress: bool, with_pieces: Literal[True]
+) -> tuple[np.ndarray, Pieces, int]: ...
 def _embed(
     items: list[tuple[str, str]], reuse: _Reusable, embedder: Embedder, progress: bool, with_pieces: bool = False
 ) -> tuple[np.ndarray, Pieces | None, int]:
