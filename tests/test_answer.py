@@ -462,6 +462,7 @@ def test_a_question_asking_a_measure_the_passages_never_give_is_declined(bot):
         "What is the projected job growth rate for CSOs?",
         "What is the average CSO salary in the UK in pounds?",
         "When was the chief security officer role first created?",
+        "How many employees does a CSO typically manage?",
     ):
         assert bot.ask(question).abstained, question
     # The measures they do give answer.
@@ -486,6 +487,12 @@ def test_a_question_asking_a_measure_the_passages_never_give_is_declined(bot):
         ("When was the role first created?", "Their average salary is $143,541.", False),
         ("When were the Broncos last there?", "At Super Bowl XLVIII.", True),
         ("What is the salary range?", "Pay depends on experience.", False),
+        # A count is no sum of money.
+        ("How many employees does a CSO manage?", "Those who are new earn as low as $66,384.", False),
+        ("How many teams does a CSO manage?", "They manage multiple security teams.", True),
+        ("How many sacks did Wolfe register?", "Wolfe had 5½ sacks.", True),
+        ("How many touchdowns did Manning throw?", "Manning threw zero touchdowns.", True),
+        ("How many dollars did the ad cost?", "The ad cost $5,000,000.", True),
         # A share the question gives, or a speed ("at what rate"), is no share asked for.
         ("What two players ranked at 5 percent for sacks?", "Wolfe and Jackson did.", True),
         ("At what rate is the county developing?", "It is developing rapidly.", True),

@@ -99,6 +99,12 @@ ANSWER_TYPES = (
 MONEY = r"salary|salaries|wages?|income|compensation|earnings|pay|cost|price|fees?"
 AMOUNT_OF_MONEY = r"[$£€¥]|\b(dollars?|pounds?|euros?|yen|rupees?|cents?|usd|gbp|eur)\b"
 TIME_UNITS = ("minute", "hour", "day", "week", "month", "year", "decade")
+# A count: a number that is not a sum of money ("several years", "multiple teams", "32 teams", "zero").
+COUNT = (
+    r"(?<![$£€¥\d,.])\b\d|\b(zero|none|single|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    r"|(thir|four|fif|six|seven|eigh|nine)teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+    r"|hundreds?|thousands?|millions?|billions?|dozens?|half|several|few|couple|multiple|numerous)\b"
+)
 MEASURES = tuple(
     (re.compile(asks, re.IGNORECASE), re.compile(gives, re.IGNORECASE))
     for asks, gives in (
@@ -140,6 +146,8 @@ MEASURES = tuple(
                 ("(rupees|inr)", "₹"),
             )
         ),
+        # "How many employees does a CSO manage?" is not answered by what one earns.
+        (r"\bhow many\b(?!\s+(dollars|pounds|euros|yen|rupees|cents)\b)", COUNT),
         *(
             (rf"\bhow many {unit}s\b|\b{unit}s (a|per|each) (day|week|month|year)\b", rf"\b{unit}s?\b")
             for unit in TIME_UNITS
