@@ -318,6 +318,20 @@ def test_a_list_lead_in_brings_its_items_in_order(bot):
     assert all(q in texts for q in quoted) and quoted == sorted(quoted, key=texts.index)
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who does the head of security supervise and give orders to?",
+        "What is a chief security officer responsible for?",
+    ],
+)
+def test_a_list_lead_in_is_never_quoted_without_its_items(bot, question):
+    """The opening answers these best; the lead-in ranks next, but alone it says nothing."""
+    lead = next(s.text for s in bot.retriever.stored.sentences if s.text.endswith("following responsibilities;"))
+    lines = bot.ask(question).text.splitlines()
+    assert all(n + 1 < len(lines) and lines[n + 1].startswith("- ") for n, line in enumerate(lines) if lead in line)
+
+
 @given(lengths=st.lists(st.integers(min_value=1, max_value=30), max_size=10), room=st.integers(0, 80))
 def test_the_most_items_that_fit_are_the_shortest(lengths, room):
     fitting = _most_that_fit(lengths, room)

@@ -512,6 +512,8 @@ class Chatbot:
             if chosen and (prose >= MAX_SENTENCES or score[j] < floor or words == limit):
                 break
             score[j] = -np.inf
+            if chosen and int(candidates[j]) in self.items_of:
+                continue  # a list's lead-in says nothing without its items, which only the best one brings
             # "As a result, …" is quoted with the sentence it follows from (when retrieved, so it can be cited).
             unit = [i for i in (self.cause_of.get(int(candidates[j])), int(candidates[j])) if i in chunk_score]
             texts = {i: _unbulleted(stored.sentences[i].text) for i in unit if i not in chosen}
