@@ -80,7 +80,7 @@ ANSWER_TYPES = (
     (
         re.compile(
             rf"{SENTENCE_OPENING}((and|but|so)\s+)?(why|what for|how come)\b"
-            r"|\bwhat (makes|determines|decides|affects)\b",
+            r"|\bwhat ((factors?|things?) )?(makes?|determines?|decides?|affects?|influences?|drives?)\b",
             re.IGNORECASE,
         ),
         re.compile(
