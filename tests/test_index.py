@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from csobot.acronyms import abbreviated
+from csobot.chunking import VERSION as CHUNKER_VERSION
 from csobot.embedding import Embedder, ModelSource
 from csobot.errors import CsobotError
 from csobot.index import FORMAT_VERSION, StoredIndex, build_index, stale_reason, title_embedding_input
@@ -119,6 +120,17 @@ def test_stale_detection_follows_the_corpus(tmp_path, embedder):
     assert stale_reason(corpus, index, embedder) is None
     (corpus / "b.txt").write_text("Changed.", encoding="utf-8")
     assert stale_reason(corpus, index, embedder) == "corpus changed"
+
+
+def test_an_index_chunked_by_another_chunker_version_is_stale(tmp_path, embedder):
+    corpus = small_corpus(tmp_path / "corpus")
+    build_index(corpus, tmp_path / "index", model=embedder)
+    manifest = tmp_path / "index" / "manifest.json"
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    assert data["chunker"]["version"] == CHUNKER_VERSION
+    data["chunker"]["version"] = CHUNKER_VERSION - 1
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    assert stale_reason(corpus, tmp_path / "index", embedder) == "settings changed"
 
 
 def test_committed_index_matches_the_shipped_corpus(embedder):

@@ -33,6 +33,9 @@ BOILERPLATE = re.compile(
 WORD = re.compile(r"\S+")
 # A section title longer than this is kept as metadata but not prepended to the embedded text.
 MAX_CONTEXT_CHARS = 200
+# Saved in an index's manifest: raise it whenever the same text and settings would give other sentences
+# or chunks, so that an index built by an older chunker reads as stale (`index.stale_reason`).
+VERSION = 1
 
 
 @dataclass(frozen=True)

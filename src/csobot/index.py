@@ -34,6 +34,7 @@ import faiss
 import numpy as np
 
 from .acronyms import abbreviated, find_acronyms
+from .chunking import VERSION as CHUNKER_VERSION
 from .chunking import Chunk, ChunkerConfig, Clause, Sentence, chunk_corpus, clauses_of, content_hash
 from .corpus import Skipped, load_corpus
 from .embedding import Embedder, Pieces, center, corpus_centroid
@@ -183,12 +184,17 @@ def _manifest(embedder: Embedder, config: ChunkerConfig, factory: str, files: di
             "dimension": embedder.dimension,
             "window": embedder.window,
         },
-        "chunker": asdict(config),
+        "chunker": _chunker_settings(config),
         "faiss_factory": factory,
         "files": files,
         "counts": counts,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
     }
+
+
+def _chunker_settings(config: ChunkerConfig) -> dict:
+    """What decides the chunks besides the text: the settings, and the chunker's version."""
+    return {**asdict(config), "version": CHUNKER_VERSION}
 
 
 def default_config(embedder: Embedder) -> ChunkerConfig:
@@ -209,7 +215,10 @@ def stale_reason(
         check_model(manifest, embedder, folder)
     except CsobotError:
         return "built with another model"
-    if manifest.get("chunker") != asdict(default_config(embedder)) or manifest.get("faiss_factory") != factory:
+    if (
+        manifest.get("chunker") != _chunker_settings(default_config(embedder))
+        or manifest.get("faiss_factory") != factory
+    ):
         return "settings changed"
     documents, _ = load_corpus(corpus)
     if manifest.get("files") != {d.path: d.sha256 for d in documents}:
