@@ -141,6 +141,10 @@ def test_a_follow_up_pointing_back_reads_the_previous_question_first(bot):
     answer = bot.ask("Which one of those is about auditing?", history=chat(certifications))
     assert "Certified Information Systems Auditor" in answer.text
     assert "Certified Information Systems Auditor" not in bot.ask("Which one of those is about auditing?").text
+    # "Is that enough…?": "that" is the degree the answer before named, not the pay "companies" finds alone.
+    follow_up = "Is that enough, or do companies usually want more?"
+    assert "doctorate" in bot.ask(follow_up, history=chat("What degree do you need to become a CSO?")).text
+    assert "doctorate" not in bot.ask(follow_up).text
 
 
 def test_a_follow_up_asking_beyond_the_answer_before_does_not_repeat_it(bot):

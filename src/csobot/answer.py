@@ -186,7 +186,9 @@ BEYOND = re.compile(r"\b(else|besides|other than|apart from|beyond|more than|ano
 # answered alone ("auditing" alone finds the duty to audit). Not a determiner ("this top post") or a
 # relative pronoun ("targets that line up with…"): those speak of what the question itself names.
 BACK = re.compile(
-    r"\b(those|these|that|this)\b(?=\s*([?.!,;]|$)|\s+(is|are|was|were|one|ones|do|does|mean|means)\b)", re.IGNORECASE
+    r"\b(those|these|that|this)\b(?=\s*([?.!,;]|$)|\s+(is|are|was|were|one|ones|do|does|mean|means"
+    r"|enough|sufficient|required|necessary|needed|mandatory|essential|normal|common|typical|true|all)\b)",
+    re.IGNORECASE,
 )
 # How a follow-up opens: "And at most?", "What about skills?".
 FOLLOW_UP_OPENING = re.compile(r"^\W*(and|but|so|also|then|what about|how about)\b", re.IGNORECASE)
