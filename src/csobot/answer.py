@@ -99,7 +99,8 @@ ANSWER_TYPES = (
 MONEY = r"salary|salaries|wages?|income|compensation|earnings|pay|cost|price|fees?"
 AMOUNT_OF_MONEY = r"[$£€¥]|\b(dollars?|pounds?|euros?|yen|rupees?|cents?|usd|gbp|eur)\b"
 TIME_UNITS = ("minute", "hour", "day", "week", "month", "year", "decade")
-# A count: a number that is not a sum of money ("several years", "multiple teams", "32 teams", "zero").
+# A count: a number that is not a sum of money ("several years", "multiple teams", "32 teams", "zero"). Not
+# "one", as often a pronoun ("the type of company one works for").
 COUNT = (
     r"(?<![$£€¥\d,.])\b\d|\b(zero|none|single|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
     r"|(thir|four|fif|six|seven|eigh|nine)teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
@@ -186,8 +187,10 @@ BEYOND = re.compile(r"\b(else|besides|other than|apart from|beyond|more than|ano
 # answered alone ("auditing" alone finds the duty to audit). Not a determiner ("this top post") or a
 # relative pronoun ("targets that line up with…"): those speak of what the question itself names.
 BACK = re.compile(
-    r"\b(those|these|that|this)\b(?=\s*([?.!,;]|$)|\s+(is|are|was|were|one|ones|do|does|mean|means"
-    r"|enough|sufficient|required|necessary|needed|mandatory|essential|normal|common|typical|true|all)\b)",
+    r"\b(those|these|that|this)\b(?=\s*([?.!,;]|$)|\s+(is|are|was|were|one|ones|do|does|mean|means)\b"
+    # "Is that enough, or…?", "Are those required for…?"; not "these typical duties", a determiner.
+    r"|\s+(enough|sufficient|required|necessary|needed|mandatory|essential|normal|common|typical|true|all)"
+    r"(?=\s*([?.!,;]|$)|\s+(or|for|to|in|at|and|though)\b))",
     re.IGNORECASE,
 )
 # How a follow-up opens: "And at most?", "What about skills?".
