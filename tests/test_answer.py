@@ -8,6 +8,7 @@ from csobot.answer import (
     ABSTAIN_BELOW,
     ALL_SAID,
     ANSWER_TYPES,
+    BACK,
     MAX_SENTENCES,
     MAX_WORDS,
     Chatbot,
@@ -145,6 +146,22 @@ def test_a_follow_up_pointing_back_reads_the_previous_question_first(bot):
     follow_up = "Is that enough, or do companies usually want more?"
     assert "doctorate" in bot.ask(follow_up, history=chat("What degree do you need to become a CSO?")).text
     assert "doctorate" not in bot.ask(follow_up).text
+
+
+@pytest.mark.parametrize(
+    ("question", "points_back"),
+    [
+        ("Which one of those is about auditing?", True),
+        ("Is that enough, or do companies usually want more?", True),
+        ("Are those required for the job?", True),
+        ("Is this common?", True),
+        ("What are these typical duties?", False),  # a determiner: the question names what it asks about
+        ("Does this top post need a degree?", False),
+        ("Which targets that line up with the plan does a CSO set?", False),
+    ],
+)
+def test_what_points_back_at_the_answer_before(question, points_back):
+    assert bool(BACK.search(question)) is points_back
 
 
 def test_a_follow_up_asking_beyond_the_answer_before_does_not_repeat_it(bot):
