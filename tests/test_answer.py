@@ -164,6 +164,23 @@ def test_what_points_back_at_the_answer_before(question, points_back):
     assert bool(BACK.search(question)) is points_back
 
 
+def test_a_preamble_naming_the_topic_says_who_one_person_asked_about_is(bot):
+    """Read whole, the preamble's words ("org chart", "degree in business") draw the duties and the education."""
+    for question, fact in (
+        (
+            "Our firm is adding a chief security officer next year and I have to draw up the org chart. "
+            "Who would this person report to?",
+            "chief executive officer",
+        ),
+        (
+            "My niece just finished her degree in business and wants to become a CSO one day. "
+            "Which skills will she need?",
+            "communicate effectively",
+        ),
+    ):
+        assert fact in bot.ask(question).text, question
+
+
 def test_a_follow_up_asking_beyond_the_answer_before_does_not_repeat_it(bot):
     """ "Besides that" and "else" ask for what the answer before did not say: here, more of where they work."""
     said = next(s.text for s in bot.retriever.stored.sentences if "behind a computer" in s.text)

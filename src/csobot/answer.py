@@ -51,6 +51,8 @@ COVERED_FROM = 0.4
 PRONOUN = re.compile(
     r"\b(he|she|they|them|their|his|her|it|its|(this|that) (person|role|job|position))\b", re.IGNORECASE
 )
+# A pronoun pointing at one person (`Chatbot._naming_topic`).
+ONE_PERSON = re.compile(r"\b(he|she|him|his|her|(this|that) (person|role|job|position))\b", re.IGNORECASE)
 # Words that state a consequence of what was said before. A sentence opening with one needs the one before
 # it to make sense.
 CONSEQUENCES = "as a result|therefore|thus|hence|consequently|for this reason|that is why|this is why"
@@ -323,7 +325,7 @@ class Chatbot:
         by_pronoun = PRONOUN.search(question) is not None
         topic = " ".join(self.retriever.rewrite(previous)[2]) if previous and by_pronoun else ""
         if by_pronoun and not previous:
-            query = self._query(f"{question} {self.retriever.topic_text}")
+            query = self._query(f"{self._naming_topic(question)} {self.retriever.topic_text}")
         else:
             query = self._query(question, topic)
         if query is None:
@@ -369,6 +371,19 @@ class Chatbot:
                 # "And who do they report to?" after "What does a CSO do?": the opening says.
                 answer = opening
         return answer
+
+    def _naming_topic(self, question: str) -> str:
+        """What of `question`, asked first and naming its subject by pronoun, to read with the documents'
+        topic: all of it, or only what it asks when a preamble names the topic and the question points
+        at one person with "he", "she", "this person": "Our company is creating a CSO position and I'm
+        drafting the org chart. Who would this person normally report to?" asks who a CSO reports to,
+        and the preamble's words ("company", "org chart") would draw the duties. Not "they" or "it",
+        which may point at things the preamble names ("We want the person to set targets. What should
+        they line up with?")."""
+        questions = asked(question)
+        if questions != question and ONE_PERSON.search(questions):
+            return questions if self.retriever.names_topic(self.retriever.rewrite(question)[0]) else question
+        return question
 
     def _match(self, query: Query, answer: Answer) -> float:
         """How well the sentences `answer` quotes match `query` (`evidence`)."""
