@@ -51,7 +51,7 @@ COVERED_FROM = 0.4
 PRONOUN = re.compile(
     r"\b(he|she|they|them|their|his|her|it|its|(this|that) (person|role|job|position))\b", re.IGNORECASE
 )
-# A pronoun pointing at one person (`Chatbot._naming_topic`).
+# A pronoun pointing at one person (`Chatbot._part_read_with_topic`).
 ONE_PERSON = re.compile(r"\b(he|she|him|his|her|(this|that) (person|role|job|position))\b", re.IGNORECASE)
 # Words that state a consequence of what was said before. A sentence opening with one needs the one before
 # it to make sense.
@@ -325,7 +325,7 @@ class Chatbot:
         by_pronoun = PRONOUN.search(question) is not None
         topic = " ".join(self.retriever.rewrite(previous)[2]) if previous and by_pronoun else ""
         if by_pronoun and not previous:
-            query = self._query(f"{self._naming_topic(question)} {self.retriever.topic_text}")
+            query = self._query(f"{self._part_read_with_topic(question)} {self.retriever.topic_text}")
         else:
             query = self._query(question, topic)
         if query is None:
@@ -372,7 +372,7 @@ class Chatbot:
                 answer = opening
         return answer
 
-    def _naming_topic(self, question: str) -> str:
+    def _part_read_with_topic(self, question: str) -> str:
         """What of `question`, asked first and naming its subject by pronoun, to read with the documents'
         topic: all of it, or only what it asks when a preamble names the topic and the question points
         at one person with "he", "she", "this person": "Our company is creating a CSO position and I'm
