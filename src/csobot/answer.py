@@ -99,12 +99,13 @@ ANSWER_TYPES = (
 # measure does not answer: "How many hours a week do they work?" is not answered by a salary "per year"
 # (README, "Abstention").
 MONEY = r"salary|salaries|wages?|income|compensation|earnings|pay|cost|price|fees?"
-AMOUNT_OF_MONEY = r"[$£€¥]|\b(dollars?|pounds?|euros?|yen|rupees?|cents?|usd|gbp|eur)\b"
+CURRENCY_SIGNS = "$£€¥"
+AMOUNT_OF_MONEY = rf"[{CURRENCY_SIGNS}]|\b(dollars?|pounds?|euros?|yen|rupees?|cents?|usd|gbp|eur)\b"
 TIME_UNITS = ("minute", "hour", "day", "week", "month", "year", "decade")
 # A count: a number that is not a sum of money ("several years", "multiple teams", "32 teams", "zero"). Not
 # "one", as often a pronoun ("the type of company one works for").
 COUNT = (
-    r"(?<![$£€¥\d,.])\b\d|\b(zero|none|single|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
+    rf"(?<![{CURRENCY_SIGNS}\d,.])\b\d|\b(zero|none|single|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
     r"|(thir|four|fif|six|seven|eigh|nine)teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
     r"|hundreds?|thousands?|millions?|billions?|dozens?|half|several|few|couple|multiple|numerous)\b"
 )

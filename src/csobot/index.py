@@ -272,12 +272,14 @@ def _embed(
 
     vectors = np.zeros((len(items), embedder.dimension), dtype=np.float32)
     parts: list[tuple[np.ndarray, np.ndarray]] = [(np.zeros(0), np.zeros((0, embedder.dimension)))] * len(items)
+    missing = []
     for i, (h, _) in enumerate(items):
-        if reused(h):
-            vectors[i] = reuse.vectors[h]
-            if with_pieces:
-                parts[i] = reuse.pieces[h]
-    missing = [i for i, (h, _) in enumerate(items) if not reused(h)]
+        if not reused(h):
+            missing.append(i)
+            continue
+        vectors[i] = reuse.vectors[h]
+        if with_pieces:
+            parts[i] = reuse.pieces[h]
     if missing:
         texts = [items[i][1] for i in missing]
         if with_pieces:
