@@ -464,6 +464,15 @@ def test_a_paragraph_under_no_title_competes_on_what_it_says(raw_index, embedder
     assert "communicate effectively" in bot.ask("What skills does a CSO need?").text
 
 
+def test_a_paragraph_far_below_its_title_competes_as_if_untitled(raw_index, embedder):
+    """The raw article's experience paragraph is the second under "Becoming a Chief Security Officer", whose
+    title says little of it: that must not count against it next to the duties, whose title says as little."""
+    answer = Chatbot.load(raw_index, embedder).ask(
+        "What kind of managerial track record should I have before applying for the top protection gig?"
+    )
+    assert "leadership experience" in answer.text.split("[1]")[0]
+
+
 def test_how_much_asks_for_a_quantity_in_words_too(raw_index, embedder):
     """ "several years" answers "how much experience", not the pay paragraph's figures."""
     answer = Chatbot.load(raw_index, embedder).ask("How much experience does a CSO need?")

@@ -28,7 +28,8 @@ CANDIDATE_CHUNKS = 6
 # (a heading says in a word what its sentences are about: "Education" for "What schooling do I need?"), and
 # the score of its best chunk. Chosen on eval/cso-dev.jsonl and ../shared/bench (README, "Answers").
 SENTENCE_WEIGHTS = {"dense": 0.55, "pieces": 0.8, "terms": 0.2, "section": 0.2, "title": 0.4, "chunk": 0.45}
-# The title's cosine counts in full for the first paragraph under it, times this for each one further down.
+# The title's cosine counts in full for the first paragraph under it, times this for each one further down;
+# the titles' mean makes up the rest.
 TITLE_DECAY = 0.25
 # A sentence joins the best one when it scores at least this fraction of it…
 KEEP_RATIO = 0.4
@@ -269,8 +270,9 @@ class Chatbot:
         self.section_terms = [set(terms(abbreviated(s.section, stored.acronyms))) for s in stored.sentences]
         title_of = {title: n for n, title in enumerate(stored.titles)}
         self.title_of = np.array([title_of.get(s.section, -1) for s in stored.sentences], dtype=np.int64)
-        # A heading speaks for the paragraph under it, less for each one further down: unedited text
-        # drifts (the raw article has its salary paragraph under "Work Environment").
+        # A heading speaks for the paragraph under it, less for each one further down (`select` reads the
+        # rest as untitled): unedited text drifts (the raw article has its salary paragraph under "Work
+        # Environment").
         last: dict[tuple[str, str], tuple[int, int]] = {}  # (document, section) → (paragraph, its depth)
         depth = []
         for s in stored.sentences:
@@ -492,15 +494,18 @@ class Chatbot:
         w = SENTENCE_WEIGHTS
         # A sentence under no title (-1) reads the titles' mean: no title says nothing for or against it, where
         # 0 would put it below every sentence under a title that matches a little (untitled paragraphs of an
-        # unedited page lost to any titled one: +3 of the dev set on the raw article).
+        # unedited page lost to any titled one: +3 of the dev set on the raw article). So, in part, does one
+        # its title reaches less: the raw article's "Becoming a" heads education, experience and certifications.
         title_match = stored.title_vectors @ query.embedding
-        title_match = np.append(title_match, title_match.mean() if title_match.size else 0.0)
+        untitled = title_match.mean() if title_match.size else 0.0
+        title_match = np.append(title_match, untitled)
+        title_read = untitled + self.title_reach[candidates] * (title_match[self.title_of[candidates]] - untitled)
         score = (
             w["dense"] * self.retriever.sentence_scores(query)[candidates]
             + w["pieces"] * match.per_sentence
             + w["terms"] * _term_share(weights, [self.sentence_terms[i] for i in candidates])
             + w["section"] * _term_share(weights, [self.section_terms[i] for i in candidates])
-            + w["title"] * title_match[self.title_of[candidates]] * self.title_reach[candidates]
+            + w["title"] * title_read
             + w["chunk"] * np.array([chunk_score[i] for i in candidates])
         )
         for asks, gives, bonus in self.answer_types:
