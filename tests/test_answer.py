@@ -560,6 +560,10 @@ def test_a_question_asking_a_measure_the_passages_never_give_is_declined(bot):
         ("What rate of growth do they see?", "They grow fast.", True),
         ("What is the unemployment rate?", "Unemployment stands at 4 percent.", True),
         ("What is the projected job growth?", "Salaries are high.", False),
+        ("What is the job outlook for them?", "Salaries are high.", False),
+        ("How fast are these jobs growing?", "Salaries are high.", False),
+        ("How fast are these jobs growing?", "They grow by 9% a year.", True),
+        ("How fast did the Broncos' defence close in?", "They were quick.", True),
         # A currency named is the measure asked.
         ("How much do they earn in the UK in pounds?", "They earn $143,541.", False),
         ("How much do they earn in pounds?", "They earn £90,000 a year.", True),

@@ -119,10 +119,12 @@ MEASURES = tuple(
             rf"|\b({MONEY}) (range|band)\b",
             AMOUNT_OF_MONEY,
         ),
-        # Not "at what rate" (how fast) nor "ranked at 5 percent" (a share the question gives).
+        # A share or a rate of growth ("job outlook", "how fast are these jobs growing"). Not "at what rate"
+        # (how fast) nor "ranked at 5 percent" (a share the question gives).
         (
             r"\b(what|which|as an?) (percent|percentage|proportion|fraction|share)\b|\b(?!(what|which)\b)\w+ rate\b"
-            r"|\b(projected|expected|forecast|job|employment) growth\b",
+            r"|\b(projected|expected|forecast|job|employment) growth\b|\b(job|employment|career) (outlook|prospects)\b"
+            r"|\bhow (fast|quickly)\b[^?.]*\bgrow",
             r"%|\bper ?cent|\b(half|third|quarter|majority|minority|rate)\b",
         ),
         (
