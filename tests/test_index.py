@@ -9,7 +9,7 @@ from csobot.acronyms import abbreviated
 from csobot.chunking import VERSION as CHUNKER_VERSION
 from csobot.embedding import Embedder, ModelSource
 from csobot.errors import CsobotError
-from csobot.index import FORMAT_VERSION, StoredIndex, build_index, stale_reason, title_embedding_input
+from csobot.index import FORMAT_VERSION, StoredIndex, build_index, read_as_questions_are, stale_reason
 from csobot.lexical import LexicalIndex
 from csobot.retrieval import Retriever
 
@@ -65,11 +65,11 @@ def test_word_pieces_are_stored_and_reused_with_their_sentences(tmp_path, embedd
 
 def test_clauses_of_long_sentences_are_stored_with_their_vectors_and_reused(tmp_path, embedder, monkeypatch):
     corpus = small_corpus(tmp_path / "corpus")
-    long = "The team audits budgets every quarter, and it publishes what it found in each audit."
+    long = "The team checks the books every quarter, and it publishes what it found in each review."
     (corpus / "c.md").write_text(long, encoding="utf-8")
     build_index(corpus, tmp_path / "index", model=embedder)
     stored = StoredIndex.load(tmp_path / "index")
-    assert [c.text for c in stored.clauses] == ["and it publishes what it found in each audit."]
+    assert [c.text for c in stored.clauses] == ["and it publishes what it found in each review."]
     assert stored.sentences[stored.clauses[0].sentence].text == long
     assert np.allclose(stored.clause_vectors, embedder.encode([c.text for c in stored.clauses]), atol=1e-5)
     encoded = []
@@ -176,11 +176,35 @@ def test_vectors_are_reused_only_for_the_same_embedding_input(tmp_path, embedder
     assert again.embedded == first.sentences and again.reused == first.chunks
 
 
+def test_sentences_are_embedded_for_ranking_as_questions_are_read_without_the_topic(tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    texts = [
+        "A chief security officer (CSO) leads teams.",
+        "Every CSO has a degree.",
+        "A CSO earns well.",
+        "Travel is frequent.",
+    ]
+    for n, text in enumerate(texts):
+        (corpus / f"{n}.md").write_text(text, encoding="utf-8")
+    build_index(corpus, tmp_path / "index", model=embedder)
+    stored = StoredIndex.load(tmp_path / "index")
+    read = [read_as_questions_are(s.text, stored.lexical, stored.acronyms) for s in stored.sentences]
+    assert read[1:] == ["Every has a degree.", "A earns well.", "Travel is frequent."]
+    assert np.allclose(stored.sentence_topicless_vectors, embedder.encode(read), atol=1e-5)
+    # The same sentences again: nothing to embed, the vectors as they were.
+    again = build_index(corpus, tmp_path / "index", model=embedder)
+    assert again.embedded == 0
+    assert np.array_equal(
+        StoredIndex.load(tmp_path / "index").sentence_topicless_vectors, stored.sentence_topicless_vectors
+    )
+
+
 def test_titles_are_embedded_as_questions_are_read_without_the_topic():
     acronyms = {"CSO": "chief security officer"}
     chunks = ["A chief security officer earns well.", "Every CSO needs a degree.", "A CSO travels to conferences."]
     lexical = LexicalIndex.build([abbreviated(c, acronyms) for c in chunks])  # as build_index indexes them
-    assert title_embedding_input("Becoming a Chief Security Officer", lexical, acronyms) == "Becoming a"
-    assert title_embedding_input("Salary", lexical, acronyms) == "Salary"
+    assert read_as_questions_are("Becoming a Chief Security Officer", lexical, acronyms) == "Becoming a"
+    assert read_as_questions_are("Salary", lexical, acronyms) == "Salary"
     # Nothing but the topic: the title says what the topic is, and is kept whole.
-    assert title_embedding_input("What is a CSO?", lexical, acronyms) == "What is a CSO?"
+    assert read_as_questions_are("What is a CSO?", lexical, acronyms) == "What is a CSO?"

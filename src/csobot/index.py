@@ -1,17 +1,19 @@
 """Index stage: chunk, embed and store a corpus in a folder, atomically and incrementally.
 
-The folder holds (format 5):
+The folder holds (format 6):
 - `manifest.json`: format version, model id, weights hash and dimension, chunker settings,
   FAISS factory string, per-file content hashes, counts and build time;
 - `chunks.jsonl` and `sentences.jsonl`: one JSON object per chunk / sentence, in vector order;
 - `chunk_vectors.npy` and `sentence_vectors.npy`: float32 unit vectors, row i for line i;
+- `sentence_topicless_vectors.npy`: float32 unit vectors of the sentences read as questions are
+  (`read_as_questions_are`), row i for line i: what ranking compares a question with;
 - `sentence_pieces.npz`: every sentence's word pieces as the model read them (`embedding.Pieces`):
   `ids` (int32), `vectors` (float16 unit vectors) and `offsets` (int64; sentence i owns rows
   offsets[i]:offsets[i+1]);
 - `clauses.jsonl` and `clause_vectors.npy`: the clauses of long sentences (`chunking.clauses_of`), one JSON
   object each ({"sentence": its sentence's line, "text": ...}), and float32 unit vectors of them, row i for line i;
 - `titles.json` and `title_vectors.npy`: the corpus's section titles, each once, and float32 unit
-  vectors of them read as questions are (`title_embedding_input`), row i for title i;
+  vectors of them read as questions are (`read_as_questions_are`), row i for title i;
 - `chunks.faiss`: the FAISS index over the chunk vectors, centred on their mean (inner product = cosine);
 - `bm25/`: the bm25s index over the same chunks (long forms of acronyms replaced by the acronym);
 - `acronyms.json`: the acronyms the corpus defines, {acronym: long form}.
@@ -41,7 +43,7 @@ from .embedding import Embedder, Pieces, center, corpus_centroid
 from .errors import CsobotError
 from .lexical import LexicalIndex, terms
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 DEFAULT_FACTORY = "Flat"
 MANIFEST = "manifest.json"
 
@@ -72,6 +74,7 @@ class StoredIndex:
     sentences: list[Sentence]
     chunk_vectors: np.ndarray
     sentence_vectors: np.ndarray
+    sentence_topicless_vectors: np.ndarray
     sentence_pieces: Pieces
     clauses: list[Clause]
     clause_vectors: np.ndarray
@@ -100,6 +103,7 @@ class StoredIndex:
                 sentences,
                 np.load(folder / "chunk_vectors.npy", allow_pickle=False),
                 np.load(folder / "sentence_vectors.npy", allow_pickle=False),
+                np.load(folder / "sentence_topicless_vectors.npy", allow_pickle=False),
                 _load_pieces(folder / "sentence_pieces.npz"),
                 clauses,
                 np.load(folder / "clause_vectors.npy", allow_pickle=False),
@@ -117,6 +121,7 @@ class StoredIndex:
         _write_lines(folder / "sentences.jsonl", (asdict(s) for s in self.sentences))
         np.save(folder / "chunk_vectors.npy", self.chunk_vectors, allow_pickle=False)
         np.save(folder / "sentence_vectors.npy", self.sentence_vectors, allow_pickle=False)
+        np.save(folder / "sentence_topicless_vectors.npy", self.sentence_topicless_vectors, allow_pickle=False)
         pieces = self.sentence_pieces
         np.savez(folder / "sentence_pieces.npz", ids=pieces.ids, vectors=pieces.vectors, offsets=pieces.offsets)
         _write_lines(folder / "clauses.jsonl", (asdict(c) for c in self.clauses))
@@ -243,8 +248,12 @@ def _reusable(folder: Path, embedder: Embedder) -> _Reusable:
     vectors = {c.hash: v for c, v in zip(old.chunks, old.chunk_vectors, strict=True)}
     vectors.update({s.hash: v for s, v in zip(old.sentences, old.sentence_vectors, strict=True)})
     vectors.update({content_hash(c.text): v for c, v in zip(old.clauses, old.clause_vectors, strict=True)})
-    title_texts = [title_embedding_input(t, old.lexical, old.acronyms) for t in old.titles]
-    vectors.update({content_hash(t): v for t, v in zip(title_texts, old.title_vectors, strict=True)})
+    for texts, read in (
+        (old.titles, old.title_vectors),
+        ([s.text for s in old.sentences], old.sentence_topicless_vectors),
+    ):
+        read_texts = [read_as_questions_are(t, old.lexical, old.acronyms) for t in texts]
+        vectors.update({content_hash(t): v for t, v in zip(read_texts, read, strict=True)})
     pieces = {s.hash: old.sentence_pieces.of(i) for i, s in enumerate(old.sentences)}
     return _Reusable(vectors, pieces)
 
@@ -291,12 +300,24 @@ def _embed(
     return vectors, Pieces.join(parts, embedder.dimension) if with_pieces else None, len(missing)
 
 
-def title_embedding_input(title: str, lexical: LexicalIndex, acronyms: dict[str, str]) -> str:
-    """A section title read as a question is (`Retriever.rewrite`): without the words naming the corpus's
-    topic, which every passage shares ("Becoming a Chief Security Officer" → "Becoming a"); whole when
-    nothing else is left ("What is a Chief Security Officer?" says what the topic is)."""
-    kept, _ = lexical.split_topic(abbreviated(title, acronyms))
-    return " ".join(kept) if terms(" ".join(kept)) else title
+def read_as_questions_are(text: str, lexical: LexicalIndex, acronyms: dict[str, str]) -> str:
+    """A title or sentence read as a question is (`Retriever.rewrite`): without the words naming the
+    corpus's topic, which every passage shares ("Becoming a Chief Security Officer" → "Becoming a");
+    whole when nothing else is left ("What is a Chief Security Officer?" says what the topic is)."""
+    kept, _ = lexical.split_topic(abbreviated(text, acronyms))
+    return " ".join(kept) if terms(" ".join(kept)) else text
+
+
+def _embed_read_as_questions_are(
+    texts: list[str],
+    lexical: LexicalIndex,
+    acronyms: dict[str, str],
+    reuse: _Reusable,
+    embedder: Embedder,
+    progress: bool,
+) -> np.ndarray:
+    read = [read_as_questions_are(t, lexical, acronyms) for t in texts]
+    return _embed([(content_hash(t), t) for t in read], reuse, embedder, progress)[0]
 
 
 def _dense_index(vectors: np.ndarray, factory: str) -> faiss.Index:
@@ -333,10 +354,14 @@ def build_index(
     chunk_vectors, _, embedded_chunks = _embed([(c.hash, c.embedding_input) for c in chunks], reuse, embedder, progress)
     lexical = LexicalIndex.build([abbreviated(c.embedding_input, acronyms) for c in chunks])
     titles = list(dict.fromkeys(c.section for c in chunks if c.section))
-    title_texts = [title_embedding_input(t, lexical, acronyms) for t in titles]
-    title_vectors, _, _ = _embed([(content_hash(t), t) for t in title_texts], reuse, embedder, progress)
+    title_vectors = _embed_read_as_questions_are(titles, lexical, acronyms, reuse, embedder, progress)
     sentence_vectors, sentence_pieces, embedded_sentences = _embed(
         [(s.hash, s.embedding_input) for s in sentences], reuse, embedder, progress, with_pieces=True
+    )
+    # A sentence naming no topic word reads as it is written: its vector is at hand.
+    written = _Reusable({**reuse.vectors, **{s.hash: v for s, v in zip(sentences, sentence_vectors, strict=True)}})
+    topicless_vectors = _embed_read_as_questions_are(
+        [s.text for s in sentences], lexical, acronyms, written, embedder, progress
     )
     clauses = clauses_of(sentences)
     clause_vectors, _, _ = _embed([(content_hash(c.text), c.text) for c in clauses], reuse, embedder, progress)
@@ -352,6 +377,7 @@ def build_index(
         sentences,
         chunk_vectors,
         sentence_vectors,
+        topicless_vectors,
         sentence_pieces,
         clauses,
         clause_vectors,

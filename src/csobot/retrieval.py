@@ -142,7 +142,10 @@ class Retriever:
             stored.lexical.split_topic(" ".join(dict.fromkeys(WORD_CHARS.findall(self.corpus_text.lower()))))[1]
         )
         self.chunk_vectors = center(stored.chunk_vectors, self.centroid)
-        self.sentence_vectors = center(stored.sentence_vectors, self.centroid)
+        # Ranking compares a question, read without the topic's words, with sentences read so too: "Is the CSO
+        # a senior executive?" asks what "A chief security officer (CSO) is one of the most respected
+        # executives" says beyond naming the topic.
+        self.sentence_vectors = center(stored.sentence_topicless_vectors, self.centroid)
         # Each chunk's sentences laid end to end, so one reduceat finds every chunk's best sentence.
         ranges = [range(*c.sentences) for c in stored.chunks]
         self._members = np.fromiter((i for r in ranges for i in r), dtype=np.int64)
@@ -298,7 +301,8 @@ class Retriever:
         return question, *self.stored.lexical.split_topic(content if content.strip() else question)
 
     def sentence_scores(self, query: Query) -> np.ndarray:
-        """Cosine similarity of the question with every sentence of the index."""
+        """Cosine similarity of the question with every sentence of the index, both read without the
+        topic's words unless the question names nothing else."""
         sentences = self.stored.sentence_vectors if query.about_topic else self.sentence_vectors
         return sentences @ query.vector
 
