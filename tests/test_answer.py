@@ -446,6 +446,12 @@ def test_a_section_title_matching_the_question_draws_the_answer_to_its_section(b
     assert quoted_sentences(answer.text)[0] in answer.sources[0].text
 
 
+def test_sentences_are_ranked_on_what_they_say_beyond_naming_the_topic(bot):
+    """ "A chief security officer (CSO) is one of the most respected executives…" is mostly the topic's
+    name, which the question is read without."""
+    assert "most respected executives" in bot.ask("Is the CSO considered a senior executive position?").text
+
+
 def test_a_title_speaks_less_for_paragraphs_further_below_it(tmp_path, embedder):
     """Unedited text drifts: a paragraph far below a heading may be about something else."""
     text = "# Work Environment\n\nThey work at a desk. They travel.\n\nThey earn forty dollars.\n\nThey retire early."
