@@ -252,8 +252,8 @@ def _reusable(folder: Path, embedder: Embedder) -> _Reusable:
         (old.titles, old.title_vectors),
         ([s.text for s in old.sentences], old.sentence_topicless_vectors),
     ):
-        read_texts = [read_as_questions_are(t, old.lexical, old.acronyms) for t in texts]
-        vectors.update({content_hash(t): v for t, v in zip(read_texts, read, strict=True)})
+        items = _read_as_questions_are(texts, old.lexical, old.acronyms)
+        vectors.update({h: v for (h, _), v in zip(items, read, strict=True)})
     pieces = {s.hash: old.sentence_pieces.of(i) for i, s in enumerate(old.sentences)}
     return _Reusable(vectors, pieces)
 
@@ -308,16 +308,10 @@ def read_as_questions_are(text: str, lexical: LexicalIndex, acronyms: dict[str, 
     return " ".join(kept) if terms(" ".join(kept)) else text
 
 
-def _embed_read_as_questions_are(
-    texts: list[str],
-    lexical: LexicalIndex,
-    acronyms: dict[str, str],
-    reuse: _Reusable,
-    embedder: Embedder,
-    progress: bool,
-) -> np.ndarray:
+def _read_as_questions_are(texts: list[str], lexical: LexicalIndex, acronyms: dict[str, str]) -> list[tuple[str, str]]:
+    """`texts` read as questions are, each with its content hash: what `_embed` takes."""
     read = [read_as_questions_are(t, lexical, acronyms) for t in texts]
-    return _embed([(content_hash(t), t) for t in read], reuse, embedder, progress)[0]
+    return [(content_hash(t), t) for t in read]
 
 
 def _dense_index(vectors: np.ndarray, factory: str) -> faiss.Index:
@@ -354,15 +348,14 @@ def build_index(
     chunk_vectors, _, embedded_chunks = _embed([(c.hash, c.embedding_input) for c in chunks], reuse, embedder, progress)
     lexical = LexicalIndex.build([abbreviated(c.embedding_input, acronyms) for c in chunks])
     titles = list(dict.fromkeys(c.section for c in chunks if c.section))
-    title_vectors = _embed_read_as_questions_are(titles, lexical, acronyms, reuse, embedder, progress)
+    title_vectors, _, _ = _embed(_read_as_questions_are(titles, lexical, acronyms), reuse, embedder, progress)
     sentence_vectors, sentence_pieces, embedded_sentences = _embed(
         [(s.hash, s.embedding_input) for s in sentences], reuse, embedder, progress, with_pieces=True
     )
     # A sentence naming no topic word reads as it is written: its vector is at hand.
     written = _Reusable({**reuse.vectors, **{s.hash: v for s, v in zip(sentences, sentence_vectors, strict=True)}})
-    topicless_vectors = _embed_read_as_questions_are(
-        [s.text for s in sentences], lexical, acronyms, written, embedder, progress
-    )
+    topicless_items = _read_as_questions_are([s.text for s in sentences], lexical, acronyms)
+    topicless_vectors, _, _ = _embed(topicless_items, written, embedder, progress)
     clauses = clauses_of(sentences)
     clause_vectors, _, _ = _embed([(content_hash(c.text), c.text) for c in clauses], reuse, embedder, progress)
     stored = StoredIndex(
