@@ -43,6 +43,22 @@ def raw_index(tmp_path_factory, embedder) -> Path:
 
 
 @pytest.fixture(scope="session")
+def headed_index(tmp_path_factory, embedder) -> Path:
+    """An index of a small document whose headings say what its sentences never write ("winter", "care")."""
+    folder = tmp_path_factory.mktemp("headed")
+    (folder / "corpus").mkdir()
+    (folder / "corpus" / "bees.md").write_text(
+        "# Keeping Bees\n\nBeekeepers tend colonies of honey bees in wooden hives.\n\n"
+        "## Winter Care\n\nColonies cluster tightly to keep warm. "
+        "Feed them sugar fondant when their stores run low.\n\n"
+        "## Harvest\n\nHoney is taken from the supers in late summer, leaving enough for the colony.\n",
+        encoding="utf-8",
+    )
+    build_index(folder / "corpus", folder / "index", model=embedder)
+    return folder / "index"
+
+
+@pytest.fixture(scope="session")
 def server(tmp_path_factory, embedder) -> str:
     """URL of the real app over a copy of the shipped corpus, served on a free port for the session."""
     from csobot import web

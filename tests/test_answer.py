@@ -305,6 +305,12 @@ def test_a_question_the_passages_hold_no_word_of_is_declined(bot):
     assert bot.ask(question).abstained
 
 
+def test_a_question_in_the_words_of_a_heading_is_answered_from_its_section(headed_index, embedder):
+    """No sentence writes "winter" or "care"; the heading over them does, so they cover the question."""
+    answer = Chatbot.load(headed_index, embedder).ask("What does winter care involve?")
+    assert not answer.abstained and "cluster tightly" in answer.text
+
+
 def test_a_preamble_matching_nothing_does_not_hide_what_the_question_asks(bot):
     """The statements dilute what the passages hold of the question; what it asks, they hold."""
     preamble = "I'm in finance and somehow got roped into interviewing candidates for our CSO opening next month."

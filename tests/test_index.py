@@ -79,15 +79,19 @@ def test_clauses_of_long_sentences_are_stored_with_their_vectors_and_reused(tmp_
     assert encoded == []  # nothing new to embed: the clause's vector is taken over
 
 
-def test_section_titles_are_stored_once_with_their_vectors(tmp_path, embedder, monkeypatch):
+def test_section_titles_are_stored_once_with_their_vectors_and_word_pieces(tmp_path, embedder, monkeypatch):
     corpus = small_corpus(tmp_path / "corpus")
     (corpus / "c.md").write_text("# Alpha\n\nMore alpha.\n\n## Charlie\n\nCharlie text.", encoding="utf-8")
     build_index(corpus, tmp_path / "index", model=embedder)
     stored = StoredIndex.load(tmp_path / "index")
     assert stored.titles == ["Alpha", "Charlie"]
-    assert np.allclose(stored.title_vectors, embedder.encode(stored.titles), atol=1e-5)
+    vectors, pieces = embedder.encode_with_pieces(stored.titles)
+    assert np.allclose(stored.title_vectors, vectors, atol=1e-5)
+    assert np.array_equal(stored.title_pieces.ids, pieces.ids)
+    assert np.array_equal(stored.title_pieces.offsets, pieces.offsets)
     encoded = []
     monkeypatch.setattr(Embedder, "encode", lambda self, texts, **kw: encoded.extend(texts) or np.zeros((0, 0)))
+    monkeypatch.setattr(Embedder, "encode_with_pieces", lambda self, texts, **kw: encoded.extend(texts))
     (corpus / "a.md").unlink()
     build_index(corpus, tmp_path / "index", model=embedder)
     assert encoded == [] and StoredIndex.load(tmp_path / "index").titles == ["Alpha", "Charlie"]

@@ -101,6 +101,16 @@ def test_coverage_is_how_much_of_the_question_the_sentences_hold(corpus_index, e
     assert held.coverage > 0.8 and absent.coverage < COVERED_FROM
 
 
+def test_coverage_counts_what_the_sentences_headings_hold(headed_index, embedder):
+    """ "Winter care" is written only in the heading over the sentences that say what it involves."""
+    retriever = Retriever.load(headed_index, embedder)
+    query = retriever.query("What does winter care involve?")
+    winter = np.array([i for i, s in enumerate(retriever.stored.sentences) if s.section == "Winter Care"])
+    assert retriever.piece_match(query, winter).coverage < COVERED_FROM <= retriever.coverage(query, winter)
+    absent = retriever.query("What is the population of Tokyo?")
+    assert retriever.coverage(absent, np.arange(len(retriever.stored.sentences))) < COVERED_FROM
+
+
 def test_scores_are_bounded_and_ordered_for_any_k(corpus_index, embedder):
     retriever = Retriever.load(corpus_index, embedder)
     for k in (1, 3, len(retriever), len(retriever) + 5):

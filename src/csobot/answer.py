@@ -270,8 +270,7 @@ class Chatbot:
         paragraphs = {key: n for n, key in enumerate(dict.fromkeys((s.source, s.paragraph) for s in stored.sentences))}
         self.paragraph_of = np.array([paragraphs[(s.source, s.paragraph)] for s in stored.sentences], dtype=np.int64)
         self.section_terms = [set(terms(abbreviated(s.section, stored.acronyms))) for s in stored.sentences]
-        title_of = {title: n for n, title in enumerate(stored.titles)}
-        self.title_of = np.array([title_of.get(s.section, -1) for s in stored.sentences], dtype=np.int64)
+        self.title_of = retriever.title_of
         # A heading speaks for the paragraph under it, less for each one further down (`select` reads the
         # rest as untitled): unedited text drifts (the raw article has its salary paragraph under "Work
         # Environment").
@@ -464,14 +463,15 @@ class Chatbot:
         return self.compose(quotes, hits, query)
 
     def _covered(self, query: Query, match: PieceMatch, candidates: np.ndarray) -> bool:
-        """Whether the passages hold enough of what `query` asks (`COVERED_FROM`): of all its words, or of
-        its questions' alone when statements precede them ("I'm in finance and got roped into interviewing
-        candidates. What personal qualities should I watch for?": the preamble matches nothing)."""
-        if match.coverage >= COVERED_FROM:
+        """Whether the passages and their headings hold enough of what `query` asks (`COVERED_FROM`): of all
+        its words, or of its questions' alone when statements precede them ("I'm in finance and got roped into
+        interviewing candidates. What personal qualities should I watch for?": the preamble matches nothing)."""
+        if self.retriever.coverage(query, candidates, match) >= COVERED_FROM:
             return True
         questions = asked(query.text)
-        return questions != query.text and (
-            self.retriever.piece_match(self.retriever.query(questions), candidates).coverage >= COVERED_FROM
+        return (
+            questions != query.text
+            and self.retriever.coverage(self.retriever.query(questions), candidates) >= COVERED_FROM
         )
 
     def _sentence_scores(self, hits: list[Hit], shown: frozenset[int] = frozenset()) -> dict[int, float]:

@@ -1,6 +1,6 @@
 """Index stage: chunk, embed and store a corpus in a folder, atomically and incrementally.
 
-The folder holds (format 6):
+The folder holds (format 7):
 - `manifest.json`: format version, model id, weights hash and dimension, chunker settings,
   FAISS factory string, per-file content hashes, counts and build time;
 - `chunks.jsonl` and `sentences.jsonl`: one JSON object per chunk / sentence, in vector order;
@@ -12,8 +12,9 @@ The folder holds (format 6):
   offsets[i]:offsets[i+1]);
 - `clauses.jsonl` and `clause_vectors.npy`: the clauses of long sentences (`chunking.clauses_of`), one JSON
   object each ({"sentence": its sentence's line, "text": ...}), and float32 unit vectors of them, row i for line i;
-- `titles.json` and `title_vectors.npy`: the corpus's section titles, each once, and float32 unit
-  vectors of them read as questions are (`read_as_questions_are`), row i for title i;
+- `titles.json`, `title_vectors.npy` and `title_pieces.npz`: the corpus's section titles, each once,
+  float32 unit vectors of them read as questions are (`read_as_questions_are`), row i for title i, and
+  their word pieces read so, as in `sentence_pieces.npz`;
 - `chunks.faiss`: the FAISS index over the chunk vectors, centred on their mean (inner product = cosine);
 - `bm25/`: the bm25s index over the same chunks (long forms of acronyms replaced by the acronym);
 - `acronyms.json`: the acronyms the corpus defines, {acronym: long form}.
@@ -43,7 +44,7 @@ from .embedding import Embedder, Pieces, center, corpus_centroid
 from .errors import CsobotError
 from .lexical import LexicalIndex, terms
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 DEFAULT_FACTORY = "Flat"
 MANIFEST = "manifest.json"
 
@@ -80,6 +81,7 @@ class StoredIndex:
     clause_vectors: np.ndarray
     titles: list[str]
     title_vectors: np.ndarray
+    title_pieces: Pieces
     dense: faiss.Index
     lexical: LexicalIndex
     acronyms: dict[str, str]
@@ -109,6 +111,7 @@ class StoredIndex:
                 np.load(folder / "clause_vectors.npy", allow_pickle=False),
                 json.loads((folder / "titles.json").read_text(encoding="utf-8")),
                 np.load(folder / "title_vectors.npy", allow_pickle=False),
+                _load_pieces(folder / "title_pieces.npz"),
                 faiss.read_index(str(folder / "chunks.faiss")),
                 LexicalIndex.load(folder / "bm25"),
                 json.loads((folder / "acronyms.json").read_text(encoding="utf-8")),
@@ -122,12 +125,12 @@ class StoredIndex:
         np.save(folder / "chunk_vectors.npy", self.chunk_vectors, allow_pickle=False)
         np.save(folder / "sentence_vectors.npy", self.sentence_vectors, allow_pickle=False)
         np.save(folder / "sentence_topicless_vectors.npy", self.sentence_topicless_vectors, allow_pickle=False)
-        pieces = self.sentence_pieces
-        np.savez(folder / "sentence_pieces.npz", ids=pieces.ids, vectors=pieces.vectors, offsets=pieces.offsets)
+        _save_pieces(folder / "sentence_pieces.npz", self.sentence_pieces)
         _write_lines(folder / "clauses.jsonl", (asdict(c) for c in self.clauses))
         np.save(folder / "clause_vectors.npy", self.clause_vectors, allow_pickle=False)
         (folder / "titles.json").write_text(json.dumps(self.titles, ensure_ascii=False) + "\n", encoding="utf-8")
         np.save(folder / "title_vectors.npy", self.title_vectors, allow_pickle=False)
+        _save_pieces(folder / "title_pieces.npz", self.title_pieces)
         faiss.write_index(self.dense, str(folder / "chunks.faiss"))
         self.lexical.save(folder / "bm25")
         (folder / "acronyms.json").write_text(json.dumps(self.acronyms, indent=2) + "\n", encoding="utf-8")
@@ -167,6 +170,10 @@ def _write_lines(path: Path, rows) -> None:
     with path.open("w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _save_pieces(path: Path, pieces: Pieces) -> None:
+    np.savez(path, ids=pieces.ids, vectors=pieces.vectors, offsets=pieces.offsets)
 
 
 def _load_pieces(path: Path) -> Pieces:
@@ -248,13 +255,12 @@ def _reusable(folder: Path, embedder: Embedder) -> _Reusable:
     vectors = {c.hash: v for c, v in zip(old.chunks, old.chunk_vectors, strict=True)}
     vectors.update({s.hash: v for s, v in zip(old.sentences, old.sentence_vectors, strict=True)})
     vectors.update({content_hash(c.text): v for c, v in zip(old.clauses, old.clause_vectors, strict=True)})
-    for texts, read in (
-        (old.titles, old.title_vectors),
-        ([s.text for s in old.sentences], old.sentence_topicless_vectors),
-    ):
-        items = _read_as_questions_are(texts, old.lexical, old.acronyms)
+    titles = _read_as_questions_are(old.titles, old.lexical, old.acronyms)
+    topicless = _read_as_questions_are([s.text for s in old.sentences], old.lexical, old.acronyms)
+    for items, read in ((titles, old.title_vectors), (topicless, old.sentence_topicless_vectors)):
         vectors.update({h: v for (h, _), v in zip(items, read, strict=True)})
     pieces = {s.hash: old.sentence_pieces.of(i) for i, s in enumerate(old.sentences)}
+    pieces.update({h: old.title_pieces.of(i) for i, (h, _) in enumerate(titles)})
     return _Reusable(vectors, pieces)
 
 
@@ -348,7 +354,9 @@ def build_index(
     chunk_vectors, _, embedded_chunks = _embed([(c.hash, c.embedding_input) for c in chunks], reuse, embedder, progress)
     lexical = LexicalIndex.build([abbreviated(c.embedding_input, acronyms) for c in chunks])
     titles = list(dict.fromkeys(c.section for c in chunks if c.section))
-    title_vectors, _, _ = _embed(_read_as_questions_are(titles, lexical, acronyms), reuse, embedder, progress)
+    title_vectors, title_pieces, _ = _embed(
+        _read_as_questions_are(titles, lexical, acronyms), reuse, embedder, progress, with_pieces=True
+    )
     sentence_vectors, sentence_pieces, embedded_sentences = _embed(
         [(s.hash, s.embedding_input) for s in sentences], reuse, embedder, progress, with_pieces=True
     )
@@ -376,6 +384,7 @@ def build_index(
         clause_vectors,
         titles,
         title_vectors,
+        title_pieces,
         _dense_index(center(chunk_vectors, corpus_centroid(chunk_vectors)), factory),
         lexical,
         acronyms,

@@ -154,6 +154,9 @@ class Retriever:
         self.piece_idf = _piece_idf(stored.sentence_pieces, len(self.content_pieces))
         # Stored as float16 to halve the index; converted once here, not at every question.
         self.piece_vectors = stored.sentence_pieces.vectors.astype(np.float32)
+        self.title_piece_vectors = stored.title_pieces.vectors.astype(np.float32)
+        title_of = {title: n for n, title in enumerate(stored.titles)}
+        self.title_of = np.array([title_of.get(s.section, -1) for s in stored.sentences], dtype=np.int64)
 
     @classmethod
     def load(cls, index: str | Path = "index", embedder: Embedder | None = None) -> Retriever:
@@ -328,19 +331,25 @@ class Retriever:
         of the question, its best cosine with any piece of the sentence, both read in context. It
         credits "salary" for "pay" where terms need the same stem, and unlike one vector per sentence
         it cannot be carried by the words every sentence shares."""
+        question, weights = self._content_pieces(query)
+        return PieceMatch(_best_cosines(self.stored.sentence_pieces, self.piece_vectors, sentences, question), weights)
+
+    def coverage(self, query: Query, sentences: np.ndarray, match: PieceMatch | None = None) -> float:
+        """How much of the question `sentences` and their headings hold between them (`PieceMatch.coverage`,
+        `match` when it is theirs already): "What is the work environment like?" asks what a section
+        headed "Work Environment" says, in sentences that never write "environment"."""
+        match = match or self.piece_match(query, sentences)
+        titles = np.unique(self.title_of[sentences])
+        titles = titles[titles >= 0]
+        question, _ = self._content_pieces(query)
+        headings = _best_cosines(self.stored.title_pieces, self.title_piece_vectors, titles, question)
+        return PieceMatch(np.vstack([match.best, headings]), match.weights).coverage
+
+    def _content_pieces(self, query: Query) -> tuple[np.ndarray, np.ndarray]:
+        """The vectors of the question's content word pieces, and their IDF."""
         ids, vectors = query.pieces.of(0)
         content = self.content_pieces[ids]
-        weights = self.piece_idf[ids[content]]
-        best = np.zeros((len(sentences), int(content.sum())), dtype=np.float32)
-        pieces = self.stored.sentence_pieces
-        starts, ends = pieces.offsets[sentences], pieces.offsets[sentences + 1]
-        read = ends > starts  # a sentence of symbols the tokenizer does not know has no pieces
-        if content.any() and read.any():
-            starts, ends = starts[read], ends[read]
-            rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
-            similarity = dot(self.piece_vectors[rows], vectors[content].astype(np.float32))  # pieces × question's
-            best[read] = np.maximum.reduceat(similarity, np.cumsum(ends - starts) - (ends - starts), axis=0)
-        return PieceMatch(best, weights)
+        return vectors[content].astype(np.float32), self.piece_idf[ids[content]]
 
     def rank(self, query: Query, k: int) -> list[Hit]:
         """The k chunks that best match `query`, best first."""
@@ -391,6 +400,20 @@ class Ranking:
         """The match of some of the hits' sentences."""
         row = dict(zip(self.sentences.tolist(), range(len(self.sentences)), strict=True))
         return PieceMatch(self.match.best[[row[int(i)] for i in sentences]], self.match.weights)
+
+
+def _best_cosines(pieces: Pieces, vectors: np.ndarray, texts: np.ndarray, question: np.ndarray) -> np.ndarray:
+    """texts × question pieces: each question piece's best cosine with a piece of each of `texts` (rows of
+    `pieces`, whose float32 `vectors` are given), 0 for a text with none."""
+    best = np.zeros((len(texts), len(question)), dtype=np.float32)
+    starts, ends = pieces.offsets[texts], pieces.offsets[texts + 1]
+    read = ends > starts  # a text of symbols the tokenizer does not know has no pieces
+    if len(question) and read.any():
+        starts, ends = starts[read], ends[read]
+        rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
+        similarity = dot(vectors[rows], question)  # pieces × question's
+        best[read] = np.maximum.reduceat(similarity, np.cumsum(ends - starts) - (ends - starts), axis=0)
+    return best
 
 
 def _piece_idf(pieces: Pieces, vocabulary: int) -> np.ndarray:
