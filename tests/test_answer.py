@@ -253,6 +253,12 @@ def bot_for(text: str, folder, embedder) -> Chatbot:
     return Chatbot.load(folder / "index", embedder)
 
 
+def test_a_question_mark_typed_twice_is_read_as_one(bot):
+    """ "??" moves the question's vector off the opening that answers it (0.25 → 0.21, below the evidence floor)."""
+    once = bot.ask("What does CSO stand for?")
+    assert not once.abstained and bot.ask("What does CSO stand for??").text == once.text
+
+
 def test_corpus_html_is_escaped(tmp_path, embedder):
     bot = bot_for("# Widgets\n\nThe widget <script>alert(1)</script> costs forty dollars per unit.", tmp_path, embedder)
     answer = bot.ask("How much does the widget cost?")

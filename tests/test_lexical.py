@@ -40,9 +40,14 @@ def test_a_slip_no_corpus_word_explains_becomes_the_commonest_dictionary_word_it
     speller = Speller(TEXTS, dictionary={"report": 9000, "mgm": 9000, "equals": 9000, "cents": 9000, "amin": 81})
     assert speller.correct("a Reprot") == "a Reprot", "a capitalised word is more likely a name…"
     assert speller.correct("Reprot? Reprot") == "Report? Report", "…but for a sentence's first, capitalised by custom"
-    # Three letters are a slip only as two last letters swapped into a common word.
+    # Three letters are a slip only as two last letters swapped into a common word…
     speller = Speller(TEXTS, dictionary={"how": 90000, "hers": 9000, "plus": 9000})
     assert speller.correct("hwo many hrs pls") == "how many hrs pls"
+    # …or as a stop word missing a letter, when that word is far commoner than the three letters and
+    # than a common word: "wat" is a word too (dictionary counts from pyspellchecker's list).
+    speller = Speller(TEXTS, known={"wat", "uni"}, dictionary={"what": 17_078_939, "wat": 680, "uni": 996})
+    assert speller.correct("wat is a uni degree worth, hrs and all") == "what is a uni degree worth, hrs and all"
+    assert Speller(TEXTS, dictionary={"when": 9000}).correct("whn") == "whn"  # "when" barely commoner
     # Abbreviations are not slips: not shortened, nor given another first letter, nor made a rare
     # word; one cut short from a corpus word ("certs" of "certifications") is not given another letter.
     assert speller.correct("mgmt quals certs admin") == "mgmt quals certs admin"

@@ -117,8 +117,8 @@ class Speller:
     words, `relevance` (how near each is to what the corpus is about) picks the one its reader more
     likely meant ("daties": "duties", not the commoner "dates"); without it, the commonest."""
 
-    # The words it corrects. Of three letters, only two last letters swapped ("hwo", "teh") are told apart
-    # from abbreviations ("hrs", "pls"); shorter words are too alike.
+    # The words it corrects. Of three letters, only two last letters swapped ("hwo", "teh") and a stop word
+    # missing a letter (`DROPPED`) are told apart from abbreviations ("hrs", "pls"); shorter words are too alike.
     LETTERS = re.compile(r"[^\W\d_]{3,}")
     # Where a sentence opens: its first word is capitalised by custom, not as a name.
     OPENING = re.compile(rf"{SENTENCE_OPENING}$")
@@ -138,6 +138,10 @@ class Speller:
     # A dictionary word counted this rarely (pyspellchecker's floor: listed, barely ever seen) and unknown to
     # the model is as likely a slip as a word ("sills" for "skills", "coss" for "costs"): it is read like one.
     RARE = 50
+    # A word of three letters is a stop word missing one when that word is this many times commoner than it,
+    # or than a common word (`COMMON`): "wat" (680 in the dictionary) is "what" (17 million), "wen" (336)
+    # "when"; "uni" (996) is no "unit" (47,000), "hrs" (0) no "hers" (11,000).
+    DROPPED = 1000
     # Corrections remembered: a question is read twice (as asked, then as searched), and a slip may ask the
     # model.
     REMEMBERED = 4096
@@ -173,6 +177,12 @@ class Speller:
 
     def _correction(self, word: str) -> str:
         lowered = word.lower()
+        if len(word) == 3 and word.islower() and lowered not in self.words and lowered not in STOPWORDS:
+            fuller = [w for w in _typed_for(lowered) if len(w) == 4 and w in STOPWORDS]
+            stop_word = max(fuller, key=lambda w: self.dictionary.get(w, 0), default=None)
+            count = self.dictionary.get(lowered, 0)
+            if stop_word and self.dictionary.get(stop_word, 0) >= self.DROPPED * max(count, self.COMMON):
+                return stop_word
         if lowered in self.known or self.dictionary.get(lowered, 0) > self.RARE or lowered in STOPWORDS:
             return word
         if len(word) == 3:
