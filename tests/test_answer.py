@@ -445,6 +445,16 @@ def test_an_excerpt_fits_its_limit_and_quotes_the_text(clauses, limit):
         assert " ".join(part.split()) in " ".join(text.split())
 
 
+def test_another_paragraph_is_quoted_from_only_when_it_answers_nearly_as_well(bot):
+    """The pay paragraph's "…highly experienced earn up to $300,000" matches "experience", far less well."""
+    answer = bot.ask("How much experience does a chief security officer position require?")
+    paragraphs = {int(bot.paragraph_of[i]) for i in bot.quoted_in(answer.text)}
+    experience = [
+        int(bot.paragraph_of[i]) for i, s in enumerate(bot.retriever.stored.sentences) if "leadership" in s.text
+    ]
+    assert paragraphs == set(experience), answer.text
+
+
 def test_the_answer_opens_with_the_paragraph_that_answers_best(bot):
     answer = bot.ask("What skills does a CSO need?")
     first = quoted_sentences(answer.text)[0]
