@@ -341,7 +341,8 @@ class Retriever:
         """How much of the question `sentences` and their headings hold between them (`PieceMatch.coverage`,
         `match` when it is theirs already): "What is the work environment like?" asks what a section
         headed "Work Environment" says, in sentences that never write "environment"."""
-        match = match or self.piece_match(query, sentences)
+        if match is None:
+            match = self.piece_match(query, sentences)
         titles = np.unique(self.title_of[sentences])
         titles = titles[titles >= 0]
         question, _ = self._content_pieces(query)
