@@ -450,7 +450,9 @@ def test_another_paragraph_is_quoted_from_only_when_it_answers_nearly_as_well(bo
     answer = bot.ask("How much experience does a chief security officer position require?")
     paragraphs = {int(bot.paragraph_of[i]) for i in bot.quoted_in(answer.text)}
     experience = [
-        int(bot.paragraph_of[i]) for i, s in enumerate(bot.retriever.stored.sentences) if "leadership" in s.text
+        int(bot.paragraph_of[i])
+        for i, s in enumerate(bot.retriever.stored.sentences)
+        if "leadership experience" in s.text
     ]
     assert paragraphs == set(experience), answer.text
 

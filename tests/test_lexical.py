@@ -47,7 +47,7 @@ def test_a_slip_no_corpus_word_explains_becomes_the_commonest_dictionary_word_it
     # than a common word: "wat" is a word too (dictionary counts from pyspellchecker's list).
     speller = Speller(TEXTS, known={"wat", "uni"}, dictionary={"what": 17_078_939, "wat": 680, "uni": 996})
     assert speller.correct("wat is a uni degree worth, hrs and all") == "what is a uni degree worth, hrs and all"
-    assert Speller(TEXTS, dictionary={"when": 9000}).correct("whn") == "whn"  # "when" barely commoner
+    assert Speller(TEXTS, dictionary={"when": 9000}).correct("whn") == "whn"  # not 1,000 times a common word
     # Abbreviations are not slips: not shortened, nor given another first letter, nor made a rare
     # word; one cut short from a corpus word ("certs" of "certifications") is not given another letter.
     assert speller.correct("mgmt quals certs admin") == "mgmt quals certs admin"
