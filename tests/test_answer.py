@@ -17,6 +17,7 @@ from csobot.answer import (
     _most_that_fit,
 )
 from csobot.index import build_index
+from csobot.lexical import terms
 
 from .conftest import CORPUS
 
@@ -437,12 +438,42 @@ def test_a_sentence_too_long_to_quote_whole_is_quoted_in_part(tmp_path, embedder
 def test_an_excerpt_fits_its_limit_and_quotes_the_text(clauses, limit):
     text = ", ".join(clauses)
     excerpt = _excerpt(text, {"abc": 1.0}, limit)
-    if excerpt is None:  # not one clause is short enough
-        assert len(text.split()) > limit and all(len(c.split()) > limit - 2 for c in clauses)
+    if excerpt is None:  # no clause short enough holds what is asked
+        assert len(text.split()) > limit
+        assert all(len(c.split()) > limit - 2 or "abc" not in c.split() for c in clauses)
         return
     assert len(excerpt.split()) <= limit
     for part in excerpt.split("…"):
         assert " ".join(part.split()) in " ".join(text.split())
+
+
+def test_an_excerpt_quotes_what_is_asked_or_nothing():
+    text = "He runs the team, reports to the chief executive officer each week, and orders the locks and the badges."
+    reporting = {t: 1.0 for t in terms("reporting")}
+    assert _excerpt(text, reporting, 10) == "… reports to the chief executive officer each week, …"
+    # No clause holds a word of the question: the one that matches it best, if any is known to.
+    clauses = {"reports to the chief executive officer each week,": 0.4, "He runs the team,": 0.1}
+    assert _excerpt(text, {"boss": 1.0}, 10, clauses) == "… reports to the chief executive officer each week, …"
+    assert _excerpt(text, {"boss": 1.0}, 10) is None
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which people does a chief security officer supervise and give orders to?",
+        "I run a mid-sized logistics firm and the board is asking whether a dedicated security chief is worth it. "
+        "In a sentence or two, what overall responsibility would that person carry?",
+    ],
+)
+def test_a_sentence_quoted_in_part_keeps_a_part_that_bears_on_the_question(bot, question):
+    """Not "- … computer systems and intellectual property.", the tail of a duty no word of the question names."""
+    answer = bot.ask(question)
+    query = bot.retriever.query(question)
+    clauses = [c.text for c in bot.retriever.stored.clauses]
+    for quote in re.split(r"\[\d+\]", answer.text):
+        if "…" in quote.replace("- …", "") or quote.strip().startswith("- … "):
+            held = set(terms(quote))
+            assert held & set(query.terms) or any(c in quote for c in clauses), answer.text
 
 
 def test_another_paragraph_is_quoted_from_only_when_it_answers_nearly_as_well(bot):

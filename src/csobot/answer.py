@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 
 import numpy as np
 
@@ -561,12 +563,17 @@ class Chatbot:
             if not chosen and length > limit:  # the best sentence is quoted, in part if need be
                 i = int(candidates[j])
                 room = limit - (i in self.bulleted)
-                texts = {i: _excerpt(texts[i], weights, room) or _first_words(texts[i], room)}
+                texts = {
+                    i: _excerpt(texts[i], weights, room, self._clause_match(i, query)) or _first_words(texts[i], room)
+                }
             elif words + length > limit:
                 room = limit - words
                 if len(texts) > 1 or room < MIN_PART_WORDS:
                     continue
-                texts = {i: _excerpt(t, weights, room - (i in self.bulleted)) for i, t in texts.items()}
+                texts = {
+                    i: _excerpt(t, weights, room - (i in self.bulleted), self._clause_match(i, query))
+                    for i, t in texts.items()
+                }
                 if None in texts.values():
                     continue
             chosen |= texts
@@ -586,6 +593,13 @@ class Chatbot:
             last = max((n for n, (i, _) in enumerate(quotes) if i in items), default=0)
             quotes.insert(last + 1, (None, OMISSION))
         return quotes
+
+    def _clause_match(self, i: int, query: Query) -> dict[str, float]:
+        """The clauses of sentence i (`chunking.clauses_of`), as quoted, each with its cosine with the question."""
+        stored = self.retriever.stored
+        (clauses,) = np.nonzero(self.clause_of == i)
+        scores = stored.clause_vectors[clauses] @ query.embedding
+        return {_unbulleted(stored.clauses[c].text): float(v) for c, v in zip(clauses, scores, strict=True)}
 
     def _length(self, i: int) -> int:
         """Words sentence i takes in an answer, "- " of a list item included."""
@@ -686,24 +700,32 @@ def _words(text: str) -> int:
 CLAUSE_BREAK = re.compile(r"(?<=[,;:])\s+|\s+(?=[(–—])")
 
 
-def _excerpt(text: str, weights: dict[str, float], limit: int) -> str | None:
-    """`text` when it has at most `limit` words, else its run of whole clauses within the limit that
-    holds the most question-term weight, marked with "…" where text was left out; None when not one
-    clause fits."""
+def _excerpt(
+    text: str, weights: dict[str, float], limit: int, clause_match: Mapping[str, float] = MappingProxyType({})
+) -> str | None:
+    """`text` when it has at most `limit` words, else its run of whole clauses within the limit that holds
+    the most question-term weight, or when none holds any, the one holding the clause (`clause_match`, each
+    with its match with the question) that best matches it: "He is responsible for … and responds directly
+    to the chief executive officer, …" for "Who does a CSO answer to?". Marked with "…" where text was left
+    out. None when no run that fits holds either: "- … computer systems and intellectual property." says
+    nothing of what was asked."""
     if _words(text) <= limit:
         return text
     clauses = [c for c in CLAUSE_BREAK.split(text) if c]
     lengths = [_words(c) for c in clauses]
-    best, best_weight = None, -1.0
+    best, best_held = None, (0.0, -np.inf)
     for first in range(len(clauses)):
         last, words = first, 0
         while last < len(clauses) and words + lengths[last] <= limit - 2:  # room for two "…"
             words += lengths[last]
             last += 1
-        held = set(terms(" ".join(clauses[first:last])))
+        run = " ".join(clauses[first:last])
+        held = set(terms(run))
         weight = sum(w for t, w in weights.items() if t in held)
-        if last > first and weight > best_weight:
-            best, best_weight = (first, last), weight
+        # Of runs holding as much weight, the first: clauses count only where none holds any.
+        match = -np.inf if weight else max((m for clause, m in clause_match.items() if clause in run), default=-np.inf)
+        if last > first and (weight, match) > best_held:
+            best, best_held = (first, last), (weight, match)
     if best is None:
         return None
     first, last = best
