@@ -11,6 +11,7 @@ from csobot.answer import (
     BACK,
     MAX_SENTENCES,
     MAX_WORDS,
+    PRONOUN,
     Chatbot,
     _excerpt,
     _measures_asked,
@@ -163,6 +164,22 @@ def test_a_follow_up_pointing_back_reads_the_previous_question_first(bot):
 )
 def test_what_points_back_at_the_answer_before(question, points_back):
     assert bool(BACK.search(question)) is points_back
+
+
+@pytest.mark.parametrize(
+    ("question", "names_by_pronoun"),
+    [
+        ("Is it well paid?", True),
+        ("Who do they report to?", True),
+        ("How much does it cost to hire one?", True),
+        ("How do I become one?", True),
+        ("How much does it cost to take the CISM exam?", False),  # an "it" standing for nothing
+        ("How long does it take to earn the certificate?", False),
+        ("What does one of the certificates cover?", False),
+    ],
+)
+def test_what_names_its_subject_by_pronoun(question, names_by_pronoun):
+    assert bool(PRONOUN.search(question)) is names_by_pronoun
 
 
 def test_a_preamble_naming_the_topic_says_who_one_person_asked_about_is(bot):
@@ -651,7 +668,9 @@ def test_a_price_asked_is_not_what_someone_earns(question, quote, answered):
 
 
 def test_the_price_of_something_the_corpus_names_is_not_its_topics_pay(bot):
-    assert bot.ask("How much does the CISM exam cost?").abstained
+    # "it" stands for nothing here: the question names no subject to read the topic into.
+    for question in ("How much does the CISM exam cost?", "How much does it cost to take the CISM exam?"):
+        assert bot.ask(question).abstained, question
     for question in ("How much does a CSO cost?", "How much does it cost to hire one?"):
         answer = bot.ask(question)
         assert not answer.abstained and "$143,541" in answer.text, question

@@ -55,9 +55,13 @@ ABSTAIN_BELOW = 0.22
 # …and when the passages found hold at least this much of what it asks (`PieceMatch.coverage`): off-topic
 # questions hold 0.15–0.4, SQuAD's all but 0.2% over 0.53 (README, "Abstention").
 COVERED_FROM = 0.4
-# A follow-up naming its subject by pronoun.
+# A follow-up naming its subject by pronoun. Not the "it" that stands for nothing ("How much does it cost to take
+# the CISM exam?" asks the price of the exam, not of what the documents are about); "one" ending a clause does
+# stand for something ("How much does it cost to hire one?").
 PRONOUN = re.compile(
-    r"\b(he|she|they|them|their|his|her|it|its|(this|that) (person|role|job|position))\b", re.IGNORECASE
+    r"\b(he|she|they|them|their|his|her|it(?!\s+(costs?|takes?)\b)|its|one(?=\s*([?.!,;]|$))"
+    r"|(this|that) (person|role|job|position))\b",
+    re.IGNORECASE,
 )
 # A pronoun pointing at one person (`Chatbot._part_read_with_topic`).
 ONE_PERSON = re.compile(r"\b(he|she|him|his|her|(this|that) (person|role|job|position))\b", re.IGNORECASE)
