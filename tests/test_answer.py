@@ -504,6 +504,14 @@ def test_another_paragraph_is_quoted_from_only_when_it_answers_nearly_as_well(bo
     assert paragraphs == set(experience), answer.text
 
 
+def test_a_close_runner_up_from_another_paragraph_is_quoted_too(bot):
+    """The duties' list answers "What is a CSO responsible for?" nearly as well as the opening's "He is responsible
+    for the entire physical and digital security structure…": both are quoted, the list shortened to make room."""
+    answer = bot.ask("What is a chief security officer responsible for?")
+    assert "physical and digital security" in answer.text
+    assert any(line.startswith("- ") for line in answer.text.splitlines()), answer.text
+
+
 def test_the_answer_opens_with_the_paragraph_that_answers_best(bot):
     answer = bot.ask("What skills does a CSO need?")
     first = quoted_sentences(answer.text)[0]

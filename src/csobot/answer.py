@@ -40,6 +40,11 @@ KEEP_RATIO = 0.4
 # experienced earn up to $300,000." The dev set's answers lose 2.8 words on average and no fact; at 0.8
 # they lose facts (README, "Answers").
 ELSEWHERE_RATIO = 0.7
+# The best sentence of another paragraph scoring at least this share of the best one is quoted second, before
+# the best one's paragraph reads on or its list fills the answer: two readings that answer nearly as well are
+# both given. "What is a CSO responsible for?" drew the duties' list, which filled the answer, over the opening's
+# "He is responsible for the entire physical and digital security structure…" (README, "Answers").
+RUNNER_UP_RATIO = 0.9
 # …up to this many sentences, a list's items not counted: they are kept whole, as many as MAX_WORDS allows.
 MAX_SENTENCES = 5
 # What stands for the items of a list left out: a list item of its own.
@@ -527,12 +532,19 @@ class Chatbot:
         best = int(np.argmax(score))
         floor = KEEP_RATIO * score[best]
         elsewhere = ELSEWHERE_RATIO * score[best]
+        runner_up = self._runner_up(candidates, score, best)
         score[best] = np.inf
         # A list's lead-in is answered by its items, in order: all of them when they fit, else the most
         # that fit whole (the shortest), and a "- …" line says there are more.
         items = [i for i in self.items_of.get(int(candidates[best]), []) if i in chunk_score]
         position = {int(i): j for j, i in enumerate(candidates)}
         room_for_items = MAX_WORDS - self._length(int(candidates[best]))
+        # Quoted in this order, before any sentence on its score: the best one, a runner-up close to it, which
+        # the best one's list makes room for, then the list's items in order.
+        first = 1e6  # far above any score, with room for steps: np.finfo's max would swallow them
+        if runner_up is not None and room_for_items >= self._length(int(candidates[runner_up])):
+            room_for_items -= self._length(int(candidates[runner_up]))
+            score[runner_up] = first + 1
         complete = not items or sum(self._length(i) for i in items) <= room_for_items
         limit = MAX_WORDS if complete else MAX_WORDS - OMISSION_WORDS
         if not complete:
@@ -543,7 +555,7 @@ class Chatbot:
                     score[position[item]] = -np.inf
             items = [items[n] for n in sorted(fitting)]
         for n, item in enumerate(items):
-            score[position[item]] = np.finfo(np.float64).max / 2 - n
+            score[position[item]] = first - n
         chosen: dict[int, str] = {}
         words = prose = 0
         read_on: set[int] = set()  # paragraphs quoted from
@@ -597,6 +609,17 @@ class Chatbot:
             last = max((n for n, (i, _) in enumerate(quotes) if i in items), default=0)
             quotes.insert(last + 1, (None, OMISSION))
         return quotes
+
+    def _runner_up(self, candidates: np.ndarray, score: np.ndarray, best: int) -> int | None:
+        """The best of `candidates` from another paragraph than the best one's, when it scores at least
+        `RUNNER_UP_RATIO` of it; never a list's lead-in, which says nothing without its items."""
+        other = (self.paragraph_of[candidates] != self.paragraph_of[candidates[best]]) & np.array(
+            [int(i) not in self.items_of for i in candidates]
+        )
+        if not other.any():
+            return None
+        j = int(np.argmax(np.where(other, score, -np.inf)))
+        return j if score[j] >= RUNNER_UP_RATIO * score[best] else None
 
     def _clause_match(self, i: int, query: Query) -> dict[str, float]:
         """The clauses of sentence i (`chunking.clauses_of`), as quoted, each with its cosine with the question."""
