@@ -303,6 +303,7 @@ class Chatbot:
         self.is_lead = np.array([first_paragraph[s.source] == s.paragraph for s in stored.sentences], dtype=bool)
         self.lead_vectors = self._vectors_of(self.is_lead & self.quotable)
         self.items_of, self.cause_of = _links(stored.sentences, self.quotable)
+        self.opens_list = np.isin(np.arange(len(stored.sentences)), list(self.items_of))  # a lead-in
         self.bulleted = {i for i, s in enumerate(stored.sentences) if BULLET.match(s.text)}
         self.topics = _topics(stored)
 
@@ -613,9 +614,7 @@ class Chatbot:
     def _runner_up(self, candidates: np.ndarray, score: np.ndarray, best: int) -> int | None:
         """The best of `candidates` from another paragraph than the best one's, when it scores at least
         `RUNNER_UP_RATIO` of it; never a list's lead-in, which says nothing without its items."""
-        other = (self.paragraph_of[candidates] != self.paragraph_of[candidates[best]]) & np.array(
-            [int(i) not in self.items_of for i in candidates]
-        )
+        other = (self.paragraph_of[candidates] != self.paragraph_of[candidates[best]]) & ~self.opens_list[candidates]
         if not other.any():
             return None
         j = int(np.argmax(np.where(other, score, -np.inf)))
