@@ -568,7 +568,7 @@ class Chatbot:
             score[j] = -np.inf
             # Not from far below the best in another paragraph; nor a list's lead-in, which says nothing
             # without its items, which only the best one brings.
-            if chosen and (far or int(candidates[j]) in self.items_of):
+            if chosen and (far or self.opens_list[candidates[j]]):
                 continue
             # "As a result, …" is quoted with the sentence it follows from (when retrieved, so it can be cited).
             unit = [i for i in (self.cause_of.get(int(candidates[j])), int(candidates[j])) if i in chunk_score]
