@@ -60,6 +60,12 @@ ABSTAIN_BELOW = 0.22
 # …and when the passages found hold at least this much of what it asks (`PieceMatch.coverage`): off-topic
 # questions hold 0.15–0.4, SQuAD's all but 0.2% over 0.53 (README, "Abstention").
 COVERED_FROM = 0.4
+# Strong evidence makes up for a little coverage: they must sum to this, with coverage at least the floor. "What's the
+# bare minimum uni qualification to land this top security gig?" holds 0.36 ("uni", "gig" match nothing) with
+# evidence 0.41; the closest off-topic question sums to 0.741. The floor leaves "Who do they report to?" (0.35) to
+# the openings, which answer it (README, "Abstention").
+COVERED_WITH_EVIDENCE = 0.755
+COVERED_AT_LEAST = 0.36
 # A follow-up naming its subject by pronoun. Not the "it" that stands for nothing ("How much does it cost to take
 # the CISM exam?" asks the price of the exam, not of what the documents are about); "one" ending a clause does
 # stand for something ("How much does it cost to hire one?").
@@ -136,12 +142,14 @@ MEASURES = tuple(
             AMOUNT_OF_MONEY,
         ),
         # A share or a rate of growth ("job outlook", "how fast are these jobs growing"). Not "at what rate"
-        # (how fast) nor "ranked at 5 percent" (a share the question gives).
+        # (how fast) nor "ranked at 5 percent" (a share the question gives). A "percentage" gives none ("a larger
+        # percentage of their time" says nothing of "What percentage of CSOs are women?"), but in "percentage
+        # points" or as the share of what the question asks a share of (`SHARE_OF`).
         (
             r"\b(what|which|as an?) (percent|percentage|proportion|fraction|share)\b|\b(?!(what|which)\b)\w+ rate\b"
             r"|\b(projected|expected|forecast|job|employment) growth\b|\b(job|employment|career) (outlook|prospects)\b"
             r"|\bhow (fast|quickly)\b[^?.]*\bgrow",
-            r"%|\bper ?cent|\b(half|third|quarter|majority|minority|rate)\b",
+            r"%|\bper ?cent(age points?)?\b|\b(half|third|quarter|majority|minority|rate)\b",
         ),
         (
             r"\bhow old\b|\b(what|which|average|typical|the|their|his|her) age\b",
@@ -177,6 +185,12 @@ MEASURES = tuple(
         ),
     )
 )
+# "What percentage of their time do they spend at a computer?" is answered in words by "They spend a larger
+# percentage of their time working behind a computer": the share of the same thing, with no figure.
+SHARE_OF = re.compile(
+    r"\b(percent|percentage|proportion|fraction|share) of (the |their |his |her |its |a |an )?(?P<whole>\w+)",
+    re.IGNORECASE,
+)
 # A price asked is not what someone earns: "How much does the CISM exam cost?" is not answered by a salary.
 # Unless the question names what the corpus is about, whose cost is its pay ("How much does a CSO cost?").
 PRICE = (
@@ -189,8 +203,8 @@ LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 # or to drop the bot's rules ("Ignore your instructions…").
 NOT_A_QUESTION = re.compile(
     r"^\s*(please\s+)?(write|generate|compose|draft|translate|rewrite|implement)\b"
-    r"|\b(ignore|disregard|forget)\b[^.?!]{0,40}\b(instructions?|rules|prompt|above|previous|prior|documents?)\b"
-    r"|\bsystem prompt\b",
+    r"|\b(ignore|disregard|forget)\b[^.?!]{0,40}\b(instructions?|rules|prompt|above|previous|prior|documents?|articles?"
+    r"|texts?|context)\b|\b(system prompt|you are now)\b",
     re.IGNORECASE,
 )
 # A follow-up asking for more of the answer before it, and nothing else.
@@ -435,7 +449,8 @@ class Chatbot:
     def answer(self, question: str, query: Query, shown: frozenset[int] = frozenset()) -> Answer:
         """Answer from the passages that best match `query`, unless the corpus does not cover it;
         never with the sentences `shown` already."""
-        if self.evidence(query) < ABSTAIN_BELOW:
+        evidence = self.evidence(query)
+        if evidence < ABSTAIN_BELOW:
             return self.declined(query.text)
         ranking = self.retriever.ranking(query, CANDIDATE_CHUNKS)
         hits = ranking.hits
@@ -445,7 +460,7 @@ class Chatbot:
             # "What is a CSO?" names only what every passage is about: the documents' openings say what it is.
             candidates = candidates[self.is_lead[candidates]]
         match = ranking.match_of(candidates)
-        if not query.about_topic and not self._covered(query, match, candidates):
+        if not query.about_topic and not self._covered(query, match, candidates, evidence):
             # Nothing in the passages matches what the question asks beyond the corpus's topic. Asked about
             # the topic ("Who does a CSO report to?" where the text says "responds to"), the documents'
             # openings are what they say of it in general, if they bear on what it asks at all (the same
@@ -479,16 +494,17 @@ class Chatbot:
             return self.declined(query.text)
         return self.compose(quotes, hits, query)
 
-    def _covered(self, query: Query, match: PieceMatch, candidates: np.ndarray) -> bool:
-        """Whether the passages and their headings hold enough of what `query` asks (`COVERED_FROM`): of all
-        its words, or of its questions' alone when statements precede them ("I'm in finance and got roped into
-        interviewing candidates. What personal qualities should I watch for?": the preamble matches nothing)."""
-        if self.retriever.coverage(query, candidates, match) >= COVERED_FROM:
+    def _covered(self, query: Query, match: PieceMatch, candidates: np.ndarray, evidence: float) -> bool:
+        """Whether the passages and their headings hold enough of what `query` asks (`COVERED_FROM`, less when
+        its `evidence` is strong: `COVERED_WITH_EVIDENCE`): of all its words, or of its questions' alone when
+        statements precede them ("I'm in finance and got roped into interviewing candidates. What personal
+        qualities should I watch for?": the preamble matches nothing)."""
+        needed = max(COVERED_AT_LEAST, min(COVERED_FROM, COVERED_WITH_EVIDENCE - evidence))
+        if self.retriever.coverage(query, candidates, match) >= needed:
             return True
         questions = asked(query.text)
         return (
-            questions != query.text
-            and self.retriever.coverage(self.retriever.query(questions), candidates) >= COVERED_FROM
+            questions != query.text and self.retriever.coverage(self.retriever.query(questions), candidates) >= needed
         )
 
     def _sentence_scores(self, hits: list[Hit], shown: frozenset[int] = frozenset()) -> dict[int, float]:
@@ -666,8 +682,12 @@ class Chatbot:
 
 def _measures_asked(question: str, quotes: list[str], names_topic: bool = True) -> bool:
     """Whether `quotes` give every measure `question` asks for (`MEASURES`; a `PRICE` too, unless it
-    names the corpus's topic)."""
+    names the corpus's topic), or speak of the share of what it asks a share of (`SHARE_OF`)."""
     measures = MEASURES if names_topic else (*MEASURES, PRICE)
+    share = SHARE_OF.search(question)
+    wholes = {m["whole"].lower() for q in quotes for m in SHARE_OF.finditer(q)}
+    if share and share["whole"].lower() in wholes:
+        return True  # the share asked, in the documents' words: "a larger percentage of their time"
     return all(any(gives.search(q) for q in quotes) for asks, gives in measures if asks.search(question))
 
 
