@@ -12,6 +12,7 @@ from csobot.answer import (
     BACK,
     CANDIDATE_CHUNKS,
     COVERED_FROM,
+    ELLIPSIS,
     MAX_SENTENCES,
     MAX_WORDS,
     PRONOUN,
@@ -240,6 +241,26 @@ def test_thanks_and_greetings_ask_nothing(bot):
     for message in ("thanks!", "Ok, thank you very much.", "hello"):
         answer = bot.ask(message, history=chat("How much does a CSO earn?"))
         assert answer.abstained and "143,541" not in answer.text and "Salary" in answer.text, message
+
+
+@pytest.mark.parametrize(
+    ("question", "elliptical"),
+    [
+        ("And the highest?", True),
+        ("what about the lowest one", True),
+        ("And the top end?", True),
+        ("highest cso pay", False),
+        ("And the highest salary?", False),
+    ],
+)
+def test_what_asks_for_the_most_of_something_left_unsaid(question, elliptical):
+    assert (ELLIPSIS.fullmatch(question) is not None) is elliptical
+
+
+def test_a_follow_up_asking_for_the_most_of_what_was_asked_is_read_with_it(bot):
+    """Alone, "highest" matches "the best salaries" and "the most respected executives"."""
+    answer = bot.ask("And the highest?", history=chat("What's the average CSO salary?"))
+    assert "$300,000" in answer.text
 
 
 def test_a_follow_up_naming_its_subject_by_pronoun_is_read_with_the_previous_questions_topic(bot):

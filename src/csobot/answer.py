@@ -229,6 +229,13 @@ BACK = re.compile(
     r"(?=\s*([?.!,;]|$)|\s+(or|for|to|in|at|and|though)\b))",
     re.IGNORECASE,
 )
+# A follow-up asking only for the most or least of something, which it leaves unsaid: "And the highest?" after
+# "What's the average salary?" asks the highest salary. Alone, "highest" would match whatever says "best" or "most".
+ELLIPSIS = re.compile(
+    r"\W*((and|but|so|also|then|what about|how about)\W+)?(the\s+)?(\w+est|most|least|top|maximum|minimum)"
+    r"(\s+(one|ones|end))?\W*",
+    re.IGNORECASE,
+)
 # How a follow-up opens: "And at most?", "What about skills?".
 FOLLOW_UP_OPENING = re.compile(r"^\W*(and|but|so|also|then|what about|how about)\b", re.IGNORECASE)
 # A question of this many content words at most may lean on the one before ("Any travel involved?").
@@ -366,7 +373,7 @@ class Chatbot:
         if query is None:
             return self.declined(question)
         read_back = None  # the question read with the one before, once read
-        if previous and BACK.search(question):
+        if previous and (BACK.search(question) or ELLIPSIS.fullmatch(question)):
             read_back = self.answer(question, self.retriever.query(f"{question} {previous}"), shown)
             if not read_back.abstained:
                 return read_back
