@@ -229,15 +229,15 @@ BACK = re.compile(
     r"(?=\s*([?.!,;]|$)|\s+(or|for|to|in|at|and|though)\b))",
     re.IGNORECASE,
 )
+# How a follow-up opens: "And at most?", "What about skills?".
+FOLLOW_UP_OPENERS = "and|but|so|also|then|what about|how about"
+FOLLOW_UP_OPENING = re.compile(rf"^\W*({FOLLOW_UP_OPENERS})\b", re.IGNORECASE)
 # A follow-up asking only for the most or least of something, which it leaves unsaid: "And the highest?" after
 # "What's the average salary?" asks the highest salary. Alone, "highest" would match whatever says "best" or "most".
 ELLIPSIS = re.compile(
-    r"\W*((and|but|so|also|then|what about|how about)\W+)?(the\s+)?(\w+est|most|least|top|maximum|minimum)"
-    r"(\s+(one|ones|end))?\W*",
+    rf"\W*(({FOLLOW_UP_OPENERS})\W+)?(the\s+)?(\w+est|most|least|top|maximum|minimum)(\s+(one|ones|end))?\W*",
     re.IGNORECASE,
 )
-# How a follow-up opens: "And at most?", "What about skills?".
-FOLLOW_UP_OPENING = re.compile(r"^\W*(and|but|so|also|then|what about|how about)\b", re.IGNORECASE)
 # A question of this many content words at most may lean on the one before ("Any travel involved?").
 MAX_OWN_TERMS = 1
 ALL_SAID = "That is all the documents say about it."
