@@ -132,6 +132,8 @@ COUNT = (
     r"|(thir|four|fif|six|seven|eigh|nine)teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
     r"|hundreds?|thousands?|millions?|billions?|dozens?|half|several|few|couple|multiple|numerous)\b"
 )
+# Words naming a share, asked ("What percentage…?") or given ("a larger percentage of their time").
+SHARE = "percent|percentage|proportion|fraction|share"
 MEASURES = tuple(
     (re.compile(asks, re.IGNORECASE), re.compile(gives, re.IGNORECASE))
     for asks, gives in (
@@ -146,7 +148,7 @@ MEASURES = tuple(
         # percentage of their time" says nothing of "What percentage of CSOs are women?"), but in "percentage
         # points" or as the share of what the question asks a share of (`SHARE_OF`).
         (
-            r"\b(what|which|as an?) (percent|percentage|proportion|fraction|share)\b|\b(?!(what|which)\b)\w+ rate\b"
+            rf"\b(what|which|as an?) ({SHARE})\b|\b(?!(what|which)\b)\w+ rate\b"
             r"|\b(projected|expected|forecast|job|employment) growth\b|\b(job|employment|career) (outlook|prospects)\b"
             r"|\bhow (fast|quickly)\b[^?.]*\bgrow",
             r"%|\bper ?cent(age points?)?\b|\b(half|third|quarter|majority|minority|rate)\b",
@@ -188,7 +190,7 @@ MEASURES = tuple(
 # "What percentage of their time do they spend at a computer?" is answered in words by "They spend a larger
 # percentage of their time working behind a computer": the share of the same thing, with no figure.
 SHARE_OF = re.compile(
-    r"\b(percent|percentage|proportion|fraction|share) of (the |their |his |her |its |a |an )?(?P<whole>\w+)",
+    rf"\b({SHARE}) of (the |their |his |her |its |a |an )?(?P<whole>\w+)",
     re.IGNORECASE,
 )
 # A price asked is not what someone earns: "How much does the CISM exam cost?" is not answered by a salary.
@@ -692,8 +694,7 @@ def _measures_asked(question: str, quotes: list[str], names_topic: bool = True) 
     names the corpus's topic), or speak of the share of what it asks a share of (`SHARE_OF`)."""
     measures = MEASURES if names_topic else (*MEASURES, PRICE)
     share = SHARE_OF.search(question)
-    wholes = {m["whole"].lower() for q in quotes for m in SHARE_OF.finditer(q)}
-    if share and share["whole"].lower() in wholes:
+    if share and any(m["whole"].lower() == share["whole"].lower() for q in quotes for m in SHARE_OF.finditer(q)):
         return True  # the share asked, in the documents' words: "a larger percentage of their time"
     return all(any(gives.search(q) for q in quotes) for asks, gives in measures if asks.search(question))
 
