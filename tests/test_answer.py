@@ -587,6 +587,14 @@ def test_a_paragraph_under_no_title_competes_on_what_it_says(raw_index, embedder
     assert answer.sources[0].section == "" and "possess certain skills" in answer.text.split("[1]")[0]
 
 
+def test_a_paragraph_under_no_title_is_about_what_its_opening_sentence_says(raw_index, embedder):
+    """The raw article's skills paragraph opens "…possess certain skills…"; the sentences after it answer
+    what skills are needed without the word, and come before other paragraphs' sentences that have it."""
+    answer = Chatbot.load(raw_index, embedder).ask("What skills does a CSO need?")
+    for sentence in ("They communicate effectively", "They persuade people", "They also have strong analytical"):
+        assert sentence in answer.text
+
+
 def test_a_paragraph_far_below_its_title_competes_as_if_untitled(raw_index, embedder):
     """The raw article's experience paragraph is the second under "Becoming a Chief Security Officer", whose
     title says little of it: that must not count against it next to the duties, whose title says as little."""

@@ -320,6 +320,15 @@ class Chatbot:
             last[(s.source, s.section)] = (s.paragraph, below + (s.paragraph != paragraph))
             depth.append(last[(s.source, s.section)][1])
         self.title_reach = np.where(self.title_of < 0, 1.0, TITLE_DECAY ** np.array(depth, dtype=np.float64))
+        # Where no heading speaks for a paragraph in full, its opening sentence says what the rest is about:
+        # the raw article's skills paragraph has none, but opens "…possess certain skills…", and "They
+        # communicate effectively…" answers "What skills does a CSO need?" without the word.
+        headed = (self.title_of >= 0) & (self.title_reach == 1)
+        opening: dict[int, int] = {}
+        for i, paragraph in enumerate(self.paragraph_of):
+            first = opening.setdefault(int(paragraph), i)
+            if first != i and not headed[i]:
+                self.section_terms[i] |= self.sentence_terms[first]
         first_paragraph = {}
         for s in stored.sentences:
             first_paragraph.setdefault(s.source, s.paragraph)
