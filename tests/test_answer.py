@@ -15,6 +15,7 @@ from csobot.answer import (
     ELLIPSIS,
     MAX_SENTENCES,
     MAX_WORDS,
+    PARTS,
     PRONOUN,
     Chatbot,
     _excerpt,
@@ -280,6 +281,35 @@ def test_a_follow_up_covered_alone_is_answered_alone(bot):
     """ "they" are the CSOs of the previous question; its salary words would only mislead."""
     answer = bot.ask("Where do they work?", history=chat("How much does a CSO earn?"))
     assert answer.sources[0].section == "Work Environment"
+
+
+def test_two_questions_in_one_are_each_answered(bot):
+    """Read together, the pay words win and the degree goes unanswered; each is answered in half the words."""
+    answer = bot.ask("What's the minimum degree for a CSO, and what's the average yearly pay?")
+    assert "bachelor’s degree" in answer.text and "$143,541" in answer.text
+    assert len(answer.text.split()) <= MAX_WORDS
+    assert [hit.section for hit in answer.sources] == ["Education", "Salary"]
+
+
+@pytest.mark.parametrize(
+    ("question", "parts"),
+    [
+        ("What's the minimum degree, and what's the average pay?", 2),
+        ("Who do they answer to? Do they handle physical security too?", 2),
+        ("How much experience is needed and how many teams should I have led?", 2),
+        ("What skills and experience are needed?", 1),
+        ("Do they attend meetings and training sessions?", 1),
+        ("What do they do?", 1),
+    ],
+)
+def test_what_asks_two_questions_in_one(question, parts):
+    assert len(PARTS.split(question)) == parts
+
+
+def test_a_second_question_about_what_the_first_names_is_not_asked_alone(bot):
+    """Alone, "what is it supposed to achieve?" found the skills; read with the first, it is risk management's aim."""
+    answer = bot.ask("What's the CSO's part in risk management, and what is it supposed to achieve?")
+    assert {hit.section for hit in answer.sources} == {"Key Responsibilities"}
 
 
 def test_typos_and_terse_queries_still_find_the_answer(bot):

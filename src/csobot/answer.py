@@ -240,6 +240,16 @@ ELLIPSIS = re.compile(
     rf"\W*(({FOLLOW_UP_OPENERS})\W+)?(the\s+)?(\w+est|most|least|top|maximum|minimum)(\s+(one|ones|end))?\W*",
     re.IGNORECASE,
 )
+# Where one question asks two: "What's the minimum degree, and what's the average pay?", "Who do they answer to?
+# Do they handle physical security?". Not where the second asks about what the first names ("…risk management,
+# and what is it supposed to achieve?", "Why does a company need a CSO, and what could happen without one?"):
+# that is one question.
+PARTS = re.compile(
+    r"(?:[,;]\s*|\s+)and\s+(?=(?:what|how|who|whom|which|where|when|why|is|are|do|does|did|can|could|should"
+    r"|would|will)\b)|(?<=\?)\s+(?=\S)",
+    re.IGNORECASE,
+)
+NAMED_BEFORE = re.compile(r"\b(it|its|that|this|those|these|one)\b", re.IGNORECASE)
 # A question of this many content words at most may lean on the one before ("Any travel involved?").
 MAX_OWN_TERMS = 1
 ALL_SAID = "That is all the documents say about it."
@@ -389,6 +399,9 @@ class Chatbot:
             if not read_back.abstained:
                 return read_back
         answer = self.answer(question, query, shown)
+        parts = PARTS.split(asked(question))
+        if len(parts) == 2 and not NAMED_BEFORE.search(parts[1]) and not answer.abstained and not shown:
+            answer = self._answer_each(parts, answer, query, shown)
         if answer.abstained and previous and _leans_on_before(question, query):
             # Not covered alone, and shaped like a follow-up. "And who do they report to?" asks about the
             # topic of the question before; "And the lowest?" asks it again.
@@ -467,6 +480,14 @@ class Chatbot:
     def answer(self, question: str, query: Query, shown: frozenset[int] = frozenset()) -> Answer:
         """Answer from the passages that best match `query`, unless the corpus does not cover it;
         never with the sentences `shown` already."""
+        found = self._quotes(question, query, shown)
+        return found if isinstance(found, Answer) else self.compose(*found, query)
+
+    def _quotes(
+        self, question: str, query: Query, shown: frozenset[int] = frozenset(), budget: int = MAX_WORDS
+    ) -> tuple[list[tuple[int | None, str]], list[Hit]] | Answer:
+        """What `answer` quotes, in `budget` words, and the passages it quotes from; or the answer itself
+        when it quotes no passage of its own: a decline, or the documents' opening."""
         evidence = self.evidence(query)
         if evidence < ABSTAIN_BELOW:
             return self.declined(query.text)
@@ -507,10 +528,30 @@ class Chatbot:
                 return Answer(ALL_SAID, [], True, query.text)
             candidates = np.fromiter(chunk_score, dtype=np.int64)
             match = ranking.match_of(candidates)
-        quotes = self.select(question, query, candidates, chunk_score, match)
+        quotes = self.select(question, query, candidates, chunk_score, match, budget)
         if not _measures_asked(question, [text for _, text in quotes], self.retriever.names_topic(query.topic)):
             return self.declined(query.text)
-        return self.compose(quotes, hits, query)
+        return quotes, hits
+
+    def _answer_each(self, parts: list[str], whole: Answer, query: Query, shown: frozenset[int]) -> Answer:
+        """Two questions in one ("What's the minimum degree, and what's the average pay?"): `whole`, the
+        answer to both read together, when it quotes from the paragraph that best answers each alone;
+        else each one's answer in half the words, in turn. When the documents do not answer a part alone, or
+        answer it only from their opening, `whole` stands."""
+        quoted = {self.paragraph_of[i] for i in self.quoted_in(whole.text)}
+        answers = []
+        for part in parts:
+            part_query = self._query(part)
+            found = self._quotes(part, part_query, shown, MAX_WORDS // len(parts)) if part_query else None
+            if isinstance(found, tuple) and found[0]:
+                answers.append(found)
+        leads = [self.paragraph_of[next(i for i, _ in quotes if i is not None)] for quotes, _ in answers]
+        if len(answers) < 2 or all(lead in quoted for lead in leads):
+            return whole
+        (first, first_hits), (second, second_hits) = answers
+        said = {i for i, _ in first if i is not None}
+        quotes = first + [(i, text) for i, text in second if i is None or i not in said]
+        return self.compose(quotes, first_hits + [h for h in second_hits if h not in first_hits], query)
 
     def _covered(self, query: Query, match: PieceMatch, candidates: np.ndarray, evidence: float) -> bool:
         """Whether the passages and their headings hold enough of what `query` asks (`COVERED_FROM`, less when
@@ -535,11 +576,18 @@ class Chatbot:
         return scores
 
     def select(
-        self, question: str, query: Query, candidates: np.ndarray, chunk_score: dict[int, float], match: PieceMatch
+        self,
+        question: str,
+        query: Query,
+        candidates: np.ndarray,
+        chunk_score: dict[int, float],
+        match: PieceMatch,
+        budget: int = MAX_WORDS,
     ) -> list[tuple[int | None, str]]:
         """The best of the candidate sentences and those close to it, in reading order with the best
-        one's paragraph first, each with what of it to quote (list bullet removed): all of it, or when it
-        does not fit, its best clauses. (None, "…") stands for the items of a list left out."""
+        one's paragraph first, each with what of it to quote (list bullet removed), in `budget` words at
+        most: all of it, or when it does not fit, its best clauses. (None, "…") stands for the items of a
+        list left out."""
         if not candidates.size:
             return []
         stored = self.retriever.stored
@@ -573,7 +621,7 @@ class Chatbot:
         # that fit whole (the shortest), and a "- …" line says there are more.
         items = [i for i in self.items_of.get(int(candidates[best]), []) if i in chunk_score]
         position = {int(i): j for j, i in enumerate(candidates)}
-        room_for_items = MAX_WORDS - self._length(int(candidates[best]))
+        room_for_items = budget - self._length(int(candidates[best]))
         # Quoted in this order, before any sentence on its score: the best one, a runner-up close to it, which
         # the best one's list makes room for, then the list's items in order.
         first = 1e6  # far above any score, with room for steps: np.finfo's max would swallow them
@@ -581,7 +629,7 @@ class Chatbot:
             room_for_items -= self._length(int(candidates[runner_up]))
             score[runner_up] = first + 1
         complete = not items or sum(self._length(i) for i in items) <= room_for_items
-        limit = MAX_WORDS if complete else MAX_WORDS - OMISSION_WORDS
+        limit = budget if complete else budget - OMISSION_WORDS
         if not complete:
             lengths = [self._length(i) for i in items]
             fitting = _most_that_fit(lengths, room_for_items - OMISSION_WORDS)
