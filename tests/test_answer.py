@@ -618,8 +618,8 @@ def test_a_paragraph_under_no_title_competes_on_what_it_says(raw_index, embedder
 
 
 def test_a_paragraph_under_no_title_is_about_what_its_opening_sentence_says(raw_index, embedder):
-    """The raw article's skills paragraph opens "…possess certain skills…"; the sentences after it answer
-    what skills are needed without the word, and come before other paragraphs' sentences that have it."""
+    """The raw article's skills paragraph, under no heading, opens "…possess certain skills…"; the sentences
+    after it answer what skills are needed without the word."""
     answer = Chatbot.load(raw_index, embedder).ask("What skills does a CSO need?")
     for sentence in ("They communicate effectively", "They persuade people", "They also have strong analytical"):
         assert sentence in answer.text
