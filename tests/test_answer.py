@@ -625,6 +625,13 @@ def test_a_paragraph_under_no_title_is_about_what_its_opening_sentence_says(raw_
         assert sentence in answer.text
 
 
+def test_what_an_opening_sentence_sets_aside_is_not_what_its_paragraph_is_about(raw_index, embedder):
+    """The raw article's experience paragraph opens "In addition to good academic credentials, …": it is
+    not about credentials, and the certifications answer "Which credentials…?"."""
+    answer = Chatbot.load(raw_index, embedder).ask("Which credentials would look good on a security chief's CV?")
+    assert "Certified Information Systems Auditor" in answer.text
+
+
 def test_a_paragraph_far_below_its_title_competes_as_if_untitled(raw_index, embedder):
     """The raw article's experience paragraph is the second under "Becoming a Chief Security Officer", whose
     title says little of it: that must not count against it next to the duties, whose title says as little."""

@@ -250,6 +250,10 @@ PARTS = re.compile(
     re.IGNORECASE,
 )
 NAMED_BEFORE = re.compile(r"\b(it|its|that|this|those|these|one)\b", re.IGNORECASE)
+# What a sentence opens by setting aside: "In addition to good academic credentials, …".
+SET_ASIDE = re.compile(
+    r"^\W*(in addition to|besides|apart from|aside from|as well as|other than|beyond)\b[^,;]*[,;]", re.IGNORECASE
+)
 # A question of this many content words at most may lean on the one before ("Any travel involved?").
 MAX_OWN_TERMS = 1
 ALL_SAID = "That is all the documents say about it."
@@ -333,12 +337,16 @@ class Chatbot:
         # Where no heading speaks for a paragraph in full, its opening sentence says what the rest is about:
         # the raw article's skills paragraph has none, but opens "…possess certain skills…", and "They
         # communicate effectively…" answers "What skills does a CSO need?" without the word.
+        # Not what an opening sets aside: "In addition to good academic credentials, this position requires
+        # several years of leadership experience" opens a paragraph on experience, not credentials.
         headed = (self.title_of >= 0) & (self.title_reach == 1)
-        opening: dict[int, int] = {}
-        for i, paragraph in enumerate(self.paragraph_of):
-            first = opening.setdefault(int(paragraph), i)
-            if first != i and not headed[i]:
-                self.section_terms[i] |= self.sentence_terms[first]
+        opening: dict[int, set[str]] = {}  # each paragraph's opening sentence's terms
+        for i, (paragraph, sentence) in enumerate(zip(self.paragraph_of.tolist(), stored.sentences, strict=True)):
+            if paragraph not in opening:
+                said = SET_ASIDE.sub("", sentence.text, count=1)
+                opening[paragraph] = set(terms(abbreviated(said, stored.acronyms)))
+            elif not headed[i]:
+                self.section_terms[i] |= opening[paragraph]
         first_paragraph = {}
         for s in stored.sentences:
             first_paragraph.setdefault(s.source, s.paragraph)
