@@ -218,14 +218,15 @@ MORE = re.compile(
 # A follow-up asking for what the answer before said ("those", "that") and beyond it ("What else do they
 # do besides that?"): it does not quote that answer again. "Besides goals, what else does a CSO
 # develop?" names its own point of departure.
-DEMONSTRATIVE = re.compile(r"\b(those|these|that|this)\b", re.IGNORECASE)
+DEMONSTRATIVES = "those|these|that|this"
+DEMONSTRATIVE = re.compile(rf"\b({DEMONSTRATIVES})\b", re.IGNORECASE)
 BEYOND = re.compile(r"\b(else|besides|other than|apart from|beyond|more than|another|other)\b", re.IGNORECASE)
 # A follow-up pointing back at the answer before with a pronoun ("Which one of those is about auditing?",
 # "Do most employers want more than that?"): read with the question before first, even when it could be
 # answered alone ("auditing" alone finds the duty to audit). Not a determiner ("this top post") or a
 # relative pronoun ("targets that line up with…"): those speak of what the question itself names.
 BACK = re.compile(
-    r"\b(those|these|that|this)\b(?=\s*([?.!,;]|$)|\s+(is|are|was|were|one|ones|do|does|mean|means)\b"
+    rf"\b({DEMONSTRATIVES})\b(?=\s*([?.!,;]|$)|\s+(is|are|was|were|one|ones|do|does|mean|means)\b"
     # "Is that enough, or…?", "Are those required for…?"; not "these typical duties", a determiner.
     r"|\s+(enough|sufficient|required|necessary|needed|mandatory|essential|normal|common|typical|true|all)"
     r"(?=\s*([?.!,;]|$)|\s+(or|for|to|in|at|and|though)\b))",
@@ -249,7 +250,7 @@ PARTS = re.compile(
     r"|would|will)\b)|(?<=\?)\s+(?=\S)",
     re.IGNORECASE,
 )
-NAMED_BEFORE = re.compile(r"\b(it|its|that|this|those|these|one)\b", re.IGNORECASE)
+NAMED_BEFORE = re.compile(rf"\b(it|its|one|{DEMONSTRATIVES})\b", re.IGNORECASE)
 # What a sentence opens by setting aside: "In addition to good academic credentials, …".
 SET_ASIDE = re.compile(
     r"^\W*(in addition to|besides|apart from|aside from|as well as|other than|beyond)\b[^,;]*[,;]", re.IGNORECASE
@@ -409,7 +410,7 @@ class Chatbot:
         answer = self.answer(question, query, shown)
         parts = PARTS.split(asked(question))
         if len(parts) == 2 and not NAMED_BEFORE.search(parts[1]) and not answer.abstained and not shown:
-            answer = self._answer_each(parts, answer, query, shown)
+            answer = self._answer_each(parts, answer, query)
         if answer.abstained and previous and _leans_on_before(question, query):
             # Not covered alone, and shaped like a follow-up. "And who do they report to?" asks about the
             # topic of the question before; "And the lowest?" asks it again.
@@ -541,7 +542,7 @@ class Chatbot:
             return self.declined(query.text)
         return quotes, hits
 
-    def _answer_each(self, parts: list[str], whole: Answer, query: Query, shown: frozenset[int]) -> Answer:
+    def _answer_each(self, parts: list[str], whole: Answer, query: Query) -> Answer:
         """Two questions in one ("What's the minimum degree, and what's the average pay?"): `whole`, the
         answer to both read together, when it quotes from the paragraph that best answers each alone;
         else each one's answer in half the words, in turn. When the documents do not answer a part alone, or
@@ -550,7 +551,7 @@ class Chatbot:
         answers = []
         for part in parts:
             part_query = self._query(part)
-            found = self._quotes(part, part_query, shown, MAX_WORDS // len(parts)) if part_query else None
+            found = self._quotes(part, part_query, budget=MAX_WORDS // len(parts)) if part_query else None
             if isinstance(found, tuple) and found[0]:
                 answers.append(found)
         leads = [self.paragraph_of[next(i for i, _ in quotes if i is not None)] for quotes, _ in answers]
