@@ -22,6 +22,7 @@ from csobot.answer import (
     _measures_asked,
     _most_that_fit,
 )
+from csobot.errors import CsobotError
 from csobot.index import build_index
 from csobot.lexical import terms
 
@@ -46,7 +47,7 @@ def test_salary_answer_is_short_cited_and_quoted_from_the_corpus(bot):
     assert not answer.abstained
     for figure in ("$143,541", "$300,000", "$66,384"):  # average, top and entry pay: the sentences asked for
         assert figure in answer.text
-    assert len(answer.text.split()) <= 80
+    assert len(answer.text.split()) <= MAX_WORDS
     assert re.search(r"\[1\]", answer.text) and len(answer.sources) >= 1
     for sentence in quoted_sentences(answer.text):
         assert sentence in CORPUS_TEXT, f"not quoted from the corpus: {sentence!r}"
@@ -54,6 +55,21 @@ def test_salary_answer_is_short_cited_and_quoted_from_the_corpus(bot):
         assert number in CORPUS_TEXT, "never a made-up number"
     markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)}
     assert markers == set(range(1, len(answer.sources) + 1))
+
+
+@pytest.mark.parametrize("max_words", [12, 30])
+def test_an_answer_keeps_to_the_words_asked_for(corpus_index, embedder, max_words):
+    """Fewer words quote fewer sentences, or the best in part, still cited and word for word."""
+    answer = Chatbot.load(corpus_index, embedder, max_words).ask("What skills does a CSO need?")
+    assert not answer.abstained and answer.sources
+    assert len(answer.text.split()) <= max_words
+    for sentence in quoted_sentences(answer.text):
+        assert sentence.strip("… ") in CORPUS_TEXT
+
+
+def test_an_answer_of_no_words_is_refused(corpus_index, embedder):
+    with pytest.raises(CsobotError, match="max_words"):
+        Chatbot.load(corpus_index, embedder, 0)
 
 
 @pytest.mark.parametrize(
@@ -493,13 +509,24 @@ def test_a_consequence_is_quoted_with_its_cause(bot):
 def test_a_sentence_too_long_to_quote_whole_is_quoted_in_part(tmp_path, embedder):
     clauses = [
         f"the {word} team handles {word} matters for the whole group"
-        for word in ("finance", "legal", "travel", "payroll", "facilities", "catering", "security", "marketing")
+        for word in (
+            "finance",
+            "legal",
+            "travel",
+            "payroll",
+            "facilities",
+            "catering",
+            "security",
+            "marketing",
+            "research",
+            "sales",
+        )
     ]
     text = "In our company, " + ", ".join(clauses) + "."
     bot = bot_for(text, tmp_path, embedder)
     question = "Which team handles catering matters?"
     answer = bot.ask(question)
-    assert len(text.split()) > 60 >= len(answer.text.split())
+    assert len(text.split()) > MAX_WORDS >= len(answer.text.split())
     assert "catering" in answer.text and "…" in answer.text
     for part in answer.text.split("[")[0].split("…"):
         assert part.strip() in text

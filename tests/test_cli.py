@@ -39,6 +39,19 @@ def test_index_build_then_search(tmp_path, monkeypatch, capsys):
     assert {"text", "score", "source", "section"} <= set(hits[0])
 
 
+def test_ask_prints_the_answer_then_its_numbered_sources(corpus_index, monkeypatch, capsys):
+    code, out, _ = run(monkeypatch, capsys, "ask", "How much does a CSO earn?", "--index", str(corpus_index))
+    answer, sources = out.split("\n\n[1] ")
+    assert code == 0 and "$143,541" in answer and "[1]" in answer
+    assert sources.startswith("cso-role.md") and "score" in sources
+
+    question = ["ask", "How much does a CSO earn?", "--index", str(corpus_index), "--json"]
+    code, out, _ = run(monkeypatch, capsys, *question, "--max-words", "30")
+    short = json.loads(out)
+    assert code == 0 and not short["abstained"] and short["sources"]
+    assert len(short["text"].split()) <= 30 < len(answer.split())
+
+
 def test_eval_asks_mid_chat_only_when_told(tmp_path, corpus_index, monkeypatch, capsys):
     """ "And at most?" alone asks nothing; after "How much does a CSO earn?" (seven lines on, wrapping) it
     asks for the top salary."""
@@ -60,7 +73,9 @@ def test_eval_asks_mid_chat_only_when_told(tmp_path, corpus_index, monkeypatch, 
         (["index", "build", "--corpus", "/no/such/folder"], "corpus folder not found"),
         (["search", "pay", "--index", "/no/such/index"], "no index at"),
         (["search", "pay", "-k", "0"], "-k"),
-        (["eval", "--squad", "/no/such/file.json", "--typos", "1"], "--typos and --mid-chat go with --qa"),
+        (["ask", "  "], "the question is empty"),
+        (["ask", "pay", "--max-words", "0"], "--max-words"),
+        (["eval", "--squad", "/no/such/file.json", "--typos", "1"], "--typos, --mid-chat and --max-words go with --qa"),
     ],
 )
 def test_user_errors_are_one_line_and_exit_2(monkeypatch, capsys, args, message):

@@ -18,6 +18,7 @@ import numpy as np
 from .acronyms import abbreviated
 from .chunking import BULLET, Sentence
 from .embedding import Embedder
+from .errors import CsobotError
 from .index import StoredIndex
 from .lexical import SENTENCE_OPENING, terms
 from .retrieval import Hit, PieceMatch, Query, Retriever, asked
@@ -45,14 +46,16 @@ ELSEWHERE_RATIO = 0.7
 # both given. "What is a CSO responsible for?" drew the duties' list, which filled the answer, over the opening's
 # "He is responsible for the entire physical and digital security structure…" (README, "Answers").
 RUNNER_UP_RATIO = 0.9
-# …up to this many sentences, a list's items not counted: they are kept whole, as many as MAX_WORDS allows.
+# …up to this many sentences, a list's items not counted: they are kept whole, as many as the answer's words allow.
 MAX_SENTENCES = 5
 # What stands for the items of a list left out: a list item of its own.
 OMISSION = "…"
 OMISSION_WORDS = len(f"- {OMISSION}".split())
 SAME_PARAGRAPH_BONUS = 0.15
-MAX_WORDS = 60  # …and the answer stays this short: a sentence that does not fit is quoted in part,
-MIN_PART_WORDS = 10  # when at least this many words are left for it.
+# …and the answer stays this short (`Chatbot(max_words=…)`): a sentence that does not fit is quoted in part,
+# when at least MIN_PART_WORDS are left for it.
+MAX_WORDS = 60
+MIN_PART_WORDS = 10
 # The corpus covers a question when some sentence is at least this similar to it (plain cosine of the
 # rewritten question): calibrated on eval/cso-dev.jsonl, where clearly off-topic questions stay below
 # 0.19 and covered ones start at 0.25 (README, "Abstention").
@@ -303,8 +306,11 @@ def _turns(history: list[dict] | None, role: str) -> list[tuple[int, str]]:
 
 
 class Chatbot:
-    def __init__(self, retriever: Retriever):
+    def __init__(self, retriever: Retriever, max_words: int = MAX_WORDS):
+        if max_words < 1:
+            raise CsobotError("max_words must be at least 1")
         self.retriever = retriever
+        self.max_words = max_words
         stored = retriever.stored
         # Matched the way BM25 matches chunks: an acronym and its long form are one term.
         self.sentence_terms = [set(terms(abbreviated(s.text, stored.acronyms))) for s in stored.sentences]
@@ -359,8 +365,8 @@ class Chatbot:
         self.topics = _topics(stored)
 
     @classmethod
-    def load(cls, index: str | Path = "index", embedder: Embedder | None = None) -> Chatbot:
-        return cls(Retriever.load(index, embedder))
+    def load(cls, index: str | Path = "index", embedder: Embedder | None = None, max_words: int = MAX_WORDS) -> Chatbot:
+        return cls(Retriever.load(index, embedder), max_words)
 
     def _vectors_of(self, sentences: np.ndarray) -> np.ndarray:
         """The vectors of the sentences `sentences` marks, and of their clauses."""
@@ -489,11 +495,11 @@ class Chatbot:
     def answer(self, question: str, query: Query, shown: frozenset[int] = frozenset()) -> Answer:
         """Answer from the passages that best match `query`, unless the corpus does not cover it;
         never with the sentences `shown` already."""
-        found = self._quotes(question, query, shown)
+        found = self._quotes(question, query, shown, self.max_words)
         return found if isinstance(found, Answer) else self.compose(*found, query)
 
     def _quotes(
-        self, question: str, query: Query, shown: frozenset[int] = frozenset(), budget: int = MAX_WORDS
+        self, question: str, query: Query, shown: frozenset[int], budget: int
     ) -> tuple[list[tuple[int | None, str]], list[Hit]] | Answer:
         """What `answer` quotes, in `budget` words, and the passages it quotes from; or the answer itself
         when it quotes no passage of its own: a decline, or the documents' opening."""
@@ -551,7 +557,7 @@ class Chatbot:
         answers = []
         for part in parts:
             part_query = self._query(part)
-            found = self._quotes(part, part_query, budget=MAX_WORDS // len(parts)) if part_query else None
+            found = self._quotes(part, part_query, frozenset(), self.max_words // len(parts)) if part_query else None
             if isinstance(found, tuple) and found[0]:
                 answers.append(found)
         leads = [self.paragraph_of[next(i for i, _ in quotes if i is not None)] for quotes, _ in answers]
@@ -591,7 +597,7 @@ class Chatbot:
         candidates: np.ndarray,
         chunk_score: dict[int, float],
         match: PieceMatch,
-        budget: int = MAX_WORDS,
+        budget: int,
     ) -> list[tuple[int | None, str]]:
         """The best of the candidate sentences and those close to it, in reading order with the best
         one's paragraph first, each with what of it to quote (list bullet removed), in `budget` words at

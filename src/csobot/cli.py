@@ -10,9 +10,17 @@ from pathlib import Path
 
 import click
 
+from .answer import MAX_WORDS
 from .errors import CsobotError
 
 INDEX_OPTION = click.option("--index", "index", default="index", show_default=True, help="Index folder.")
+MAX_WORDS_OPTION = click.option(
+    "--max-words",
+    default=MAX_WORDS,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Longest answer, in words: sentences that do not fit are left out or quoted in part.",
+)
 MODEL_OPTION = click.option(
     "--model",
     default=None,
@@ -87,14 +95,15 @@ def search(question: str, k: int, index: str, model: str | None, as_json: bool) 
 @click.argument("question")
 @INDEX_OPTION
 @MODEL_OPTION
+@MAX_WORDS_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the answer and its sources as JSON.")
-def ask(question: str, index: str, model: str | None, as_json: bool) -> None:
+def ask(question: str, index: str, model: str | None, max_words: int, as_json: bool) -> None:
     """Answer QUESTION from the index, citing the passages it quotes."""
     from .answer import Chatbot
     from .embedding import Embedder
 
     question = _question(question)
-    answer = Chatbot.load(index, Embedder.load(model)).ask(question)
+    answer = Chatbot.load(index, Embedder.load(model), max_words).ask(question)
     if as_json:
         click.echo(json.dumps(asdict(answer), indent=2, ensure_ascii=False))
         return
@@ -116,6 +125,11 @@ def ask(question: str, index: str, model: str | None, as_json: bool) -> None:
     help="With --qa: misspell two words of every question, at random from this seed.",
 )
 @click.option("--mid-chat", "in_chat", is_flag=True, help="With --qa: ask each question after another of the file.")
+@click.option(
+    "--max-words",
+    type=click.IntRange(min=1),
+    help=f"With --qa: longest answer, in words [default: {MAX_WORDS}].",
+)
 @INDEX_OPTION
 @MODEL_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON, failures included.")
@@ -124,6 +138,7 @@ def evaluate(
     squad_file: str | None,
     typo_seed: int | None,
     in_chat: bool,
+    max_words: int | None,
     index: str,
     model: str | None,
     as_json: bool,
@@ -145,14 +160,14 @@ def evaluate(
 
     if (qa_file is None) == (squad_file is None):
         raise click.UsageError("give one of --qa FILE or --squad FILE")
-    if (typo_seed is not None or in_chat) and qa_file is None:
-        raise click.UsageError("--typos and --mid-chat go with --qa")
+    if (typo_seed is not None or in_chat or max_words is not None) and qa_file is None:
+        raise click.UsageError("--typos, --mid-chat and --max-words go with --qa")
     for path in (qa_file, squad_file):
         if path is not None and not Path(path).is_file():
             raise click.UsageError(f"no such file: {path}")
     embedder = Embedder.load(model)
     if qa_file:
-        bot = Chatbot.load(index, embedder)
+        bot = Chatbot.load(index, embedder, max_words or MAX_WORDS)
         cases = load_qa(qa_file)
         if typo_seed is not None:
             cases = misspelt(cases, typo_seed)
