@@ -16,10 +16,8 @@ from .errors import CsobotError
 INDEX_OPTION = click.option("--index", "index", default="index", show_default=True, help="Index folder.")
 MAX_WORDS_OPTION = click.option(
     "--max-words",
-    default=MAX_WORDS,
-    show_default=True,
     type=click.IntRange(min=1),
-    help="Longest answer, in words: sentences that do not fit are left out or quoted in part.",
+    help=f"Longest answer, in words [default: {MAX_WORDS}]: sentences that do not fit are left out or quoted in part.",
 )
 MODEL_OPTION = click.option(
     "--model",
@@ -97,13 +95,13 @@ def search(question: str, k: int, index: str, model: str | None, as_json: bool) 
 @MODEL_OPTION
 @MAX_WORDS_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the answer and its sources as JSON.")
-def ask(question: str, index: str, model: str | None, max_words: int, as_json: bool) -> None:
+def ask(question: str, index: str, model: str | None, max_words: int | None, as_json: bool) -> None:
     """Answer QUESTION from the index, citing the passages it quotes."""
     from .answer import Chatbot
     from .embedding import Embedder
 
     question = _question(question)
-    answer = Chatbot.load(index, Embedder.load(model), max_words).ask(question)
+    answer = Chatbot.load(index, Embedder.load(model), max_words or MAX_WORDS).ask(question)
     if as_json:
         click.echo(json.dumps(asdict(answer), indent=2, ensure_ascii=False))
         return
@@ -125,11 +123,7 @@ def ask(question: str, index: str, model: str | None, max_words: int, as_json: b
     help="With --qa: misspell two words of every question, at random from this seed.",
 )
 @click.option("--mid-chat", "in_chat", is_flag=True, help="With --qa: ask each question after another of the file.")
-@click.option(
-    "--max-words",
-    type=click.IntRange(min=1),
-    help=f"With --qa: longest answer, in words [default: {MAX_WORDS}].",
-)
+@MAX_WORDS_OPTION
 @INDEX_OPTION
 @MODEL_OPTION
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON, failures included.")
