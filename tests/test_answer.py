@@ -683,6 +683,22 @@ def test_asking_for_an_amount_in_other_words_favours_the_figures(bot):
     assert all(figure in answer.text for figure in ("143,541", "300,000", "66,384"))
 
 
+def test_a_measure_asked_is_answered_by_the_sentences_giving_it_alone(bot, tmp_path, embedder):
+    """ "How much does a CSO earn?" wants the figures, not the pay paragraph's other sentences, which the
+    first selection quotes too ("…perform executive functions. As a result, …")."""
+    for question in ("How much does a CSO earn?", "What is the typical salary of a chief security officer?"):
+        answer = bot.ask(question)
+        assert all("$" in sentence for sentence in quoted_sentences(answer.text)), question
+        assert "$143,541" in answer.text, question
+    # Any corpus: the opening sentence matches "how long" best, but gives no time.
+    text = (
+        "# Ferry\n\nThe ferry to the island is the fastest way across the bay. The crossing takes forty minutes "
+        "in calm weather. Tickets are sold at the pier."
+    )
+    answer = bot_for(text, tmp_path, embedder).ask("How long is the ferry crossing to the island?")
+    assert quoted_sentences(answer.text) == ["The crossing takes forty minutes in calm weather."]
+
+
 def test_a_bare_minimum_asks_what_not_how_much(bot):
     """ "the bare-minimum diploma" asks which diploma: the pay paragraph's figures are no head start for it."""
     answer = bot.ask("What's the bare-minimum diploma I'd need to land a gig as the top security exec?")

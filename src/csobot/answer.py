@@ -92,6 +92,11 @@ CONSEQUENCE = re.compile(rf"({CONSEQUENCES})\b", re.IGNORECASE)
 # number); a sentence giving no reason does not answer "why" at all: "Why is a CSO
 # important?" drew the duties, which match "role" and "organization", over "Without his wisdom and
 # knowledge, an organization's security systems may be at risk…" (README, "Answers").
+REASON_ASKED = re.compile(
+    rf"{SENTENCE_OPENING}((and|but|so)\s+)?(why|what for|how come)\b"
+    r"|\bwhat ((factors?|things?) )?(makes?|determines?|decides?|affects?|influences?|drives?)\b",
+    re.IGNORECASE,
+)
 ANSWER_TYPES = (
     (
         re.compile(
@@ -108,11 +113,7 @@ ANSWER_TYPES = (
         0.15,
     ),
     (
-        re.compile(
-            rf"{SENTENCE_OPENING}((and|but|so)\s+)?(why|what for|how come)\b"
-            r"|\bwhat ((factors?|things?) )?(makes?|determines?|decides?|affects?|influences?|drives?)\b",
-            re.IGNORECASE,
-        ),
+        REASON_ASKED,
         re.compile(
             r"\b(because|since|due to|owing to|thanks to|so that|in order to|without|otherwise|which is why|"
             rf"depends? on|{CONSEQUENCES})\b",
@@ -548,6 +549,18 @@ class Chatbot:
         quotes = self.select(question, query, candidates, chunk_score, match, budget)
         if not _measures_asked(question, [text for _, text in quotes], self.retriever.names_topic(query.topic)):
             return self.declined(query.text)
+        # A measure asked, and given: the sentences giving it are the answer. "How much does a CSO earn?" wants
+        # the three figures, not the pay paragraph's "…perform executive functions. As a result, …" around them.
+        # Not "What factors determine how much…?", which asks why.
+        measures = [gives for asks, gives in MEASURES if asks.search(question)]
+        if measures and not REASON_ASKED.search(question):
+            texts = self.retriever.stored.sentences
+            giving = np.array([all(g.search(texts[i].text) for g in measures) for i in candidates.tolist()], dtype=bool)
+            if giving.any():
+                candidates = candidates[giving]
+                match = PieceMatch(match.best[giving], match.weights)
+                chunk_score = {int(i): chunk_score[int(i)] for i in candidates}
+                quotes = self.select(question, query, candidates, chunk_score, match, budget)
         return quotes, hits
 
     def _answer_each(self, parts: list[str], whole: Answer, query: Query) -> Answer:
