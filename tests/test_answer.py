@@ -684,13 +684,15 @@ def test_asking_for_an_amount_in_other_words_favours_the_figures(bot):
 
 
 def test_a_measure_asked_is_answered_by_the_sentences_giving_it_alone(bot, tmp_path, embedder):
-    """ "How much does a CSO earn?" wants the figures, not the pay paragraph's other sentences, which the
-    first selection quotes too ("…perform executive functions. As a result, …")."""
+    """ "How much does a CSO earn?" wants the figures, not the pay paragraph's other sentences, which score
+    high enough to follow them otherwise ("…perform executive functions. As a result, …")."""
     for question in ("How much does a CSO earn?", "What is the typical salary of a chief security officer?"):
         answer = bot.ask(question)
         assert all("$" in sentence for sentence in quoted_sentences(answer.text)), question
         assert "$143,541" in answer.text, question
-    # Any corpus: the opening sentence matches "how long" best, but gives no time.
+    # Only when the best sentence gives it: the skills answer "How many skills…?", whatever else gives a count.
+    assert "communicate effectively" in bot.ask("How many skills does a CSO need?").text
+    # Any corpus: the sentences around the one giving the time are left out.
     text = (
         "# Ferry\n\nThe ferry to the island is the fastest way across the bay. The crossing takes forty minutes "
         "in calm weather. Tickets are sold at the pier."

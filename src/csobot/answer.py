@@ -330,6 +330,11 @@ class Chatbot:
             (asks, np.array([gives.search(s.text) is not None for s in stored.sentences], dtype=bool), bonus)
             for asks, gives, bonus in ANSWER_TYPES
         ]
+        # For each measure, which sentences give it.
+        self.measures = [
+            (asks, np.array([gives.search(s.text) is not None for s in stored.sentences], dtype=bool))
+            for asks, gives in MEASURES
+        ]
         paragraphs = {key: n for n, key in enumerate(dict.fromkeys((s.source, s.paragraph) for s in stored.sentences))}
         self.paragraph_of = np.array([paragraphs[(s.source, s.paragraph)] for s in stored.sentences], dtype=np.int64)
         self.section_terms = [set(terms(abbreviated(s.section, stored.acronyms))) for s in stored.sentences]
@@ -549,18 +554,6 @@ class Chatbot:
         quotes = self.select(question, query, candidates, chunk_score, match, budget)
         if not _measures_asked(question, [text for _, text in quotes], self.retriever.names_topic(query.topic)):
             return self.declined(query.text)
-        # A measure asked, and given: the sentences giving it are the answer. "How much does a CSO earn?" wants
-        # the three figures, not the pay paragraph's "…perform executive functions. As a result, …" around them.
-        # Not "What factors determine how much…?", which asks why.
-        measures = [gives for asks, gives in MEASURES if asks.search(question)]
-        if measures and not REASON_ASKED.search(question):
-            texts = self.retriever.stored.sentences
-            giving = np.array([all(g.search(texts[i].text) for g in measures) for i in candidates.tolist()], dtype=bool)
-            if giving.any():
-                candidates = candidates[giving]
-                match = PieceMatch(match.best[giving], match.weights)
-                chunk_score = {int(i): chunk_score[int(i)] for i in candidates}
-                quotes = self.select(question, query, candidates, chunk_score, match, budget)
         return quotes, hits
 
     def _answer_each(self, parts: list[str], whole: Answer, query: Query) -> Answer:
@@ -643,6 +636,15 @@ class Chatbot:
             if asks.search(question):
                 score = score + bonus * gives[candidates]
         best = int(np.argmax(score))
+        # A measure asked, and given by the best sentence: the sentences giving it are the answer. "How much does
+        # a CSO earn?" wants the three figures, not the pay paragraph's "…perform executive functions. As a
+        # result, …" around them. Not "What factors determine how much…?", which asks why; nor "How many skills
+        # does a CSO need?", whose best sentence gives no count: the skills answer it, not "several years".
+        measures = [gives[candidates] for asks, gives in self.measures if asks.search(question)]
+        if measures and not REASON_ASKED.search(question):
+            giving = np.logical_and.reduce(measures)
+            if giving[best]:
+                score[~giving] = -np.inf
         floor = KEEP_RATIO * score[best]
         elsewhere = ELSEWHERE_RATIO * score[best]
         runner_up = self._runner_up(candidates, score, best)
