@@ -85,6 +85,12 @@ ONE_PERSON = re.compile(r"\b(he|she|him|his|her|(this|that) (person|role|job|pos
 # it to make sense.
 CONSEQUENCES = "as a result|therefore|thus|hence|consequently|for this reason|that is why|this is why"
 CONSEQUENCE = re.compile(rf"({CONSEQUENCES})\b", re.IGNORECASE)
+# A question asking why, or what decides something ("What factors determine how much a CSO earns?").
+REASON_ASKED = re.compile(
+    rf"{SENTENCE_OPENING}((and|but|so)\s+)?(why|what for|how come)\b"
+    r"|\bwhat ((factors?|things?) )?(makes?|determines?|decides?|affects?|influences?|drives?)\b",
+    re.IGNORECASE,
+)
 # What a question asks for, by its wording, what a sentence giving it holds, and the bonus such a sentence
 # gets: a quantity or a date, a number; a reason ("Why…?"), a cause or a consequence ("without…",
 # "because…"). A number is a hint (the pay paragraph's figures are no answer to "How much experience…?"
@@ -92,11 +98,6 @@ CONSEQUENCE = re.compile(rf"({CONSEQUENCES})\b", re.IGNORECASE)
 # number); a sentence giving no reason does not answer "why" at all: "Why is a CSO
 # important?" drew the duties, which match "role" and "organization", over "Without his wisdom and
 # knowledge, an organization's security systems may be at risk…" (README, "Answers").
-REASON_ASKED = re.compile(
-    rf"{SENTENCE_OPENING}((and|but|so)\s+)?(why|what for|how come)\b"
-    r"|\bwhat ((factors?|things?) )?(makes?|determines?|decides?|affects?|influences?|drives?)\b",
-    re.IGNORECASE,
-)
 ANSWER_TYPES = (
     (
         re.compile(
@@ -326,15 +327,9 @@ class Chatbot:
         # As answers quote them: without list bullets, spaces collapsed (`quoted_in`).
         self.quoted_texts = [" ".join(_unbulleted(s.text).split()) for s in stored.sentences]
         # For each answer type, which sentences give it.
-        self.answer_types = [
-            (asks, np.array([gives.search(s.text) is not None for s in stored.sentences], dtype=bool), bonus)
-            for asks, gives, bonus in ANSWER_TYPES
-        ]
+        self.answer_types = [(asks, _matching(gives, stored.sentences), bonus) for asks, gives, bonus in ANSWER_TYPES]
         # For each measure, which sentences give it.
-        self.measures = [
-            (asks, np.array([gives.search(s.text) is not None for s in stored.sentences], dtype=bool))
-            for asks, gives in MEASURES
-        ]
+        self.measures = [(asks, _matching(gives, stored.sentences)) for asks, gives in MEASURES]
         paragraphs = {key: n for n, key in enumerate(dict.fromkeys((s.source, s.paragraph) for s in stored.sentences))}
         self.paragraph_of = np.array([paragraphs[(s.source, s.paragraph)] for s in stored.sentences], dtype=np.int64)
         self.section_terms = [set(terms(abbreviated(s.section, stored.acronyms))) for s in stored.sentences]
@@ -821,6 +816,11 @@ def _links(sentences: list[Sentence], quotable: np.ndarray) -> tuple[dict[int, l
         elif CONSEQUENCE.match(sentence.text) and quotable[i - 1]:
             cause_of[i] = i - 1
     return items_of, cause_of
+
+
+def _matching(pattern: re.Pattern, sentences: list[Sentence]) -> np.ndarray:
+    """Which of `sentences` `pattern` finds something in."""
+    return np.array([pattern.search(s.text) is not None for s in sentences], dtype=bool)
 
 
 def _same_paragraph(a: Sentence, b: Sentence) -> bool:
