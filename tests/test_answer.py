@@ -381,6 +381,8 @@ def test_a_question_naming_only_the_topic_is_answered_from_the_opening(bot):
         "Tell me about the CSO",
         "Describe the CSO.",
         "cso definition",
+        "What do the letters CSO stand for?",  # asks what the name is short for, as "What does CSO stand for?"
+        "What is the CSO acronym?",
     ):
         assert quoted_sentences(bot.ask(question).text) == [s.text for s in opening], question
 
@@ -758,6 +760,10 @@ def test_a_question_asking_a_measure_the_passages_never_give_is_declined(bot):
         ("How many hours a week do they work?", "Their average salary per year is $143,541.", False),
         ("How many hours a week do they work?", "They work 60 hours a week.", True),
         ("How long was the commercial?", "It had a 30-second commercial.", True),
+        # A unit of time after "per", "each", "every" is a rate, not how long.
+        ("How long does a CSO stay in the job?", "Their average salary per year is $143,541.", False),
+        ("How long does a CSO stay in the job?", "Most stay for four years.", True),
+        ("How many days a week do they travel?", "They travel 20 times each day.", False),
         ("How old was Manning?", "He turned 39 in the off-season.", True),
         ("What year was it founded?", "It began in 911 as a fiefdom.", True),
         ("When was the duchy founded?", "It began in 911 as a fiefdom.", True),

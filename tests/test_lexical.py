@@ -53,6 +53,15 @@ def test_a_slip_no_corpus_word_explains_becomes_the_commonest_dictionary_word_it
     assert speller.correct("mgmt quals certs admin") == "mgmt quals certs admin"
 
 
+def test_a_real_word_where_a_question_wants_its_verb_is_the_auxiliary_it_slips_for():
+    """ "dose" is a word, but not between "who" and the subject: there it is "does"."""
+    speller = Speller(TEXTS, dictionary=english_words())
+    assert speller.correct("who dose the officer answer to") == "who does the officer answer to"
+    assert speller.correct("HOW MUCH DOSE A CSO MAKE") == "HOW MUCH DOES A CSO MAKE"
+    for question in ("Which dose of aspirin is safe?", "What info does an officer need?", "what car does he drive"):
+        assert speller.correct(question) == question
+
+
 def test_of_several_slips_the_one_nearest_the_corpus_is_meant():
     """ "daties": "dates" with a letter left out, "duties" with another; a corpus about a job means duties."""
     dictionary = {"dates": 18000, "duties": 12000}

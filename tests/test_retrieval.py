@@ -147,6 +147,9 @@ def test_kin_of_the_topic_named_without_it_are_unfamiliar(retriever):
     assert retriever.query("What does a chief financial officer do?").unfamiliar == ("chief financial officer",)
     assert retriever.query("What does the CEO do?").unfamiliar == ("chief executive officer",)  # spelled out
     assert retriever.query("Does a chief security officer report to the CEO?").unfamiliar == ()
+    # Named in a preamble, it is who asks, not whom about.
+    asked_by_kin = "As a CEO I'm nervous about overspending. How is our top protection executive to balance costs?"
+    assert retriever.query(asked_by_kin).unfamiliar == ()
 
 
 def test_another_of_the_topics_kind_asked_about_is_a_stranger(retriever):

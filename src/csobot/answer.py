@@ -91,6 +91,8 @@ REASON_ASKED = re.compile(
     r"|\bwhat ((factors?|things?) )?(makes?|determines?|decides?|affects?|influences?|drives?)\b",
     re.IGNORECASE,
 )
+# Earning, in other words: "What do these execs take home?"
+EARNS = r"take home|takes home|taking home|rake in|rakes in|raking in"
 # What a question asks for, by its wording, what a sentence giving it holds, and the bonus such a sentence
 # gets: a quantity or a date, a number; a reason ("Why…?"), a cause or a consequence ("without…",
 # "because…"). A number is a hint (the pay paragraph's figures are no answer to "How much experience…?"
@@ -103,7 +105,7 @@ ANSWER_TYPES = (
         re.compile(
             r"\b(how (much|many|long|old|far|often|large|big)|when|what (year|percentage|date)|which year|"
             r"range|average|median|amount|percentage|cost|price|salary|salaries|"
-            r"pay|paid|wages?|earnings|income)\b",
+            rf"pay|paid|wages?|earnings|income|{EARNS})\b",
             re.IGNORECASE,
         ),
         re.compile(
@@ -132,6 +134,9 @@ MONEY = r"salary|salaries|wages?|income|compensation|earnings|pay|cost|price|fee
 CURRENCY_SIGNS = "$£€¥"
 AMOUNT_OF_MONEY = rf"[{CURRENCY_SIGNS}]|\b(dollars?|pounds?|euros?|yen|rupees?|cents?|usd|gbp|eur)\b"
 TIME_UNITS = ("minute", "hour", "day", "week", "month", "year", "decade")
+# A unit of time after "per", "each" or "every" is a rate, no length of time: "$143,541 per year" says
+# nothing of how long a CSO stays.
+NOT_A_RATE = r"(?<!\bper )(?<!\beach )(?<!\bevery )"
 # A count: a number that is not a sum of money ("several years", "multiple teams", "32 teams", "zero"). Not
 # "one", as often a pronoun ("the type of company one works for").
 COUNT = (
@@ -145,7 +150,7 @@ MEASURES = tuple(
     (re.compile(asks, re.IGNORECASE), re.compile(gives, re.IGNORECASE))
     for asks, gives in (
         (
-            rf"\bhow much\b[^?.]*\b(earn\w*|make|makes|pay|paid|cost\w*|charge\w*)\b"
+            rf"\bhow much\b[^?.]*\b(earn\w*|make|makes|pay|paid|cost\w*|charge\w*|{EARNS})\b"
             rf"|\b(average|typical|median|starting|highest|lowest|top|maximum|minimum|range)\b[^?.]*\b({MONEY})\b"
             rf"|\b({MONEY}) (range|band)\b",
             AMOUNT_OF_MONEY,
@@ -173,7 +178,7 @@ MEASURES = tuple(
         ),
         (
             r"\bhow long\b",
-            rf"\b({'|'.join(TIME_UNITS)}|centur(y|ies)|seconds?|long|short|miles?|km|kilomet(er|re)s?|met(er|re)s?"
+            rf"{NOT_A_RATE}\b({'|'.join(TIME_UNITS)}|centur(y|ies)|seconds?|long|short|miles?|km|kilomet(er|re)s?|met(er|re)s?"
             r"|feet|foot|inch(es)?)s?\b",
         ),
         # A currency named: "in pounds" is not answered in dollars (a weight in pounds is, in "lb").
@@ -189,7 +194,7 @@ MEASURES = tuple(
         # "How many employees does a CSO manage?" is not answered by what one earns.
         (r"\bhow many\b(?!\s+(dollars|pounds|euros|yen|rupees|cents)\b)", COUNT),
         *(
-            (rf"\bhow many {unit}s\b|\b{unit}s (a|per|each) (day|week|month|year)\b", rf"\b{unit}s?\b")
+            (rf"\bhow many {unit}s\b|\b{unit}s (a|per|each) (day|week|month|year)\b", rf"{NOT_A_RATE}\b{unit}s?\b")
             for unit in TIME_UNITS
         ),
     )

@@ -103,6 +103,12 @@ class LexicalIndex:
 SENTENCE_OPENING = r"(?:^|[.?!]\s+)\W*"
 # The corpus words a word may misspell: four letters or more ("cso" is no misspelt "CISO").
 CANDIDATE = re.compile(r"[^\W\d_]{4,}")
+# Between a question word and the subject that follows it stands a verb: there a real word one slip from an
+# auxiliary is that auxiliary ("who dose the CSO answer to?"), where elsewhere "dose" is a word like any other.
+AUXILIARIES = frozenset({"does", "were", "have", "will", "could", "should", "would"})
+QUESTION_WORD = r"who|whom|what|which|where|when|why|how(?:\s+(?:much|many|long|often))?"
+SUBJECT_OPENING = r"the|a|an|this|that|these|those|my|your|our|their|his|her|its|they|he|she|it|you|we|i"
+BEFORE_SUBJECT = re.compile(rf"\b(?:{QUESTION_WORD})\s+([^\W\d_]{{4,}})(?=\s+(?:{SUBJECT_OPENING})\b)", re.IGNORECASE)
 
 
 class Speller:
@@ -215,7 +221,15 @@ class Speller:
         return self.dictionary.get(word.lower(), 0) >= self.COMMON
 
     def correct(self, text: str) -> str:
-        return self.LETTERS.sub(self._corrected, text)
+        return self.LETTERS.sub(self._corrected, BEFORE_SUBJECT.sub(self._auxiliary, text))
+
+    def _auxiliary(self, match: re.Match) -> str:
+        """The question word and the auxiliary its next word slips for, if it is one slip from one alone."""
+        word = match.group(1)
+        lowered = word.lower()
+        verbs = set() if lowered in AUXILIARIES or lowered in self.words else _typed_for(lowered) & AUXILIARIES
+        verb = verbs.pop() if len(verbs) == 1 else word
+        return match.group()[: match.start(1) - match.start()] + (verb.upper() if word.isupper() else verb)
 
     def _corrected(self, match: re.Match) -> str:
         """A word corrected; a sentence's first word, capitalised by custom, as if in lower case."""

@@ -53,8 +53,14 @@ REQUEST = re.compile(
 # "??" or "?!" typed for emphasis asks what "?" does; the model reads them otherwise: "What does CSO stand
 # for??" is 0.21 from the opening that says, with one "?" 0.25 (`ABSTAIN_BELOW` is 0.22).
 EMPHASIS = re.compile(r"([?!])[?!]+")
-# Nouns asking what a thing is ("cso definition", "the meaning of CSO"): a request too, wherever they stand.
-WHAT_IS = re.compile(r"\b(definition|meaning|overview|summary|description)(\s+of)?\b", re.IGNORECASE)
+# Nouns asking what a thing is ("cso definition", "the meaning of CSO"), or what a name is short for ("What do
+# the letters CSO stand for?"): a request too, wherever they stand. Not "stand for" itself: "What does AFC stand
+# for?" finds "The American Football Conference (AFC)…" by it.
+WHAT_IS = re.compile(
+    r"\b(definition|meaning|overview|summary|description|abbreviation|acronym)(\s+(of|for))?\b"
+    r"|\b(the\s+)?letters\b(?=[^?.!]*\bstand)",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -219,8 +225,10 @@ class Retriever:
                 continue
             if not self.is_corpus_word(name.lower()):
                 unfamiliar.append(name)
-        # Kin of the topic are made of the corpus's words; what is strange is their combination.
-        kin = self.kin_of_topic(question)
+        # Kin of the topic are made of the corpus's words; what is strange is their combination. Those a preamble
+        # names are who asks, not whom: "As a CEO I'm nervous about overspending. How is our top protection
+        # executive supposed to balance outlay against safety?"
+        kin = self.kin_of_topic(asked(question))
         named = (*unfamiliar, *(() if kin else self.strangers(question)))
         return tuple(name for name, alias in zip(named, self.aliases(named), strict=True) if not alias) + kin
 
