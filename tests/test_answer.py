@@ -234,6 +234,11 @@ def test_a_follow_up_asking_beyond_the_answer_before_does_not_repeat_it(bot):
     assert not beyond.abstained and bot.quoted_in(beyond.text)
     assert bot.quoted_in(said).isdisjoint(bot.quoted_in(beyond.text))
     assert {s.section for s in beyond.sources} == {"Work Environment"}
+    # A question naming its own point of departure asks nothing beyond the answer before, whatever "this" it says.
+    pay = bot.ask("How much does a CSO earn?")
+    history = [{"role": "user", "content": "How much does a CSO earn?"}, {"role": "assistant", "content": pay.text}]
+    own = bot.ask("Apart from sitting at a desk, what outside events might this executive go to?", history=history)
+    assert "seminars and conferences" in own.text
 
 
 def test_a_follow_up_is_read_as_meant_before_its_wording_is(bot):

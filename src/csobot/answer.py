@@ -227,12 +227,15 @@ MORE = re.compile(
     r"(\W+please)?\W*",
     re.IGNORECASE,
 )
-# A follow-up asking for what the answer before said ("those", "that") and beyond it ("What else do they
-# do besides that?"): it does not quote that answer again. "Besides goals, what else does a CSO
-# develop?" names its own point of departure.
+# A follow-up asking beyond what the answer before said ("besides that", "beyond those three"): it does not
+# quote that answer again. "Besides goals, what else does a CSO develop?" names its own point of departure;
+# so does "Which strengths, apart from talking to people, help someone in this post?", whose "this" points at
+# the post.
 DEMONSTRATIVES = "those|these|that|this"
 DEMONSTRATIVE = re.compile(rf"\b({DEMONSTRATIVES})\b", re.IGNORECASE)
-BEYOND = re.compile(r"\b(else|besides|other than|apart from|beyond|more than|another|other)\b", re.IGNORECASE)
+BEYOND_THAT = re.compile(
+    rf"\b(besides|other than|apart from|aside from|beyond|more than)\s+({DEMONSTRATIVES})\b", re.IGNORECASE
+)
 # A follow-up pointing back at the answer before with a pronoun ("Which one of those is about auditing?",
 # "Do most employers want more than that?"): read with the question before first, even when it could be
 # answered alone ("auditing" alone finds the duty to audit). Not a determiner ("this top post") or a
@@ -403,7 +406,7 @@ class Chatbot:
             question, history = previous_question(history), _before_last_question(history)
         previous = previous_question(history)
         said = _last_turn(history, "assistant") or ""
-        if previous and BEYOND.search(question) and DEMONSTRATIVE.search(question):
+        if previous and BEYOND_THAT.search(question):
             shown |= self.quoted_in(said)
         # "Do they report to the CEO?" names by pronoun what the question before was about: its topic
         # words, if it named the topic. Said first, "Who do they report to?" can only mean what the
