@@ -241,6 +241,15 @@ def test_a_follow_up_asking_beyond_the_answer_before_does_not_repeat_it(bot):
     assert "seminars and conferences" in own.text
 
 
+def test_a_question_saying_who_asks_first_is_read_alone(bot):
+    """Its statements are its context: "she" is the daughter they name, not the chat before."""
+    question = "My daughter is studying business at college and wants to be a CSO someday. What skills will she need?"
+    after_pay = bot.ask(question, history=chat("How much does a CSO earn?"))
+    assert "communicate effectively" in after_pay.text and "$" not in after_pay.text
+    # A word of thanks is no context: "And the lowest?" still asks about the pay.
+    assert "66,384" in bot.ask("Thanks! And the lowest?", history=chat("What's the average CSO salary?")).text
+
+
 def test_a_follow_up_is_read_as_meant_before_its_wording_is(bot):
     """ "becond thoe" is "beyond those": a follow-up asking for more than the certifications just named."""
     said = next(s.text for s in bot.retriever.stored.sentences if "GIAC" in s.text)

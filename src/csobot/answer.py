@@ -21,7 +21,7 @@ from .embedding import Embedder
 from .errors import CsobotError
 from .index import StoredIndex
 from .lexical import SENTENCE_OPENING, terms
-from .retrieval import Hit, PieceMatch, Query, Retriever, asked
+from .retrieval import Hit, PieceMatch, Query, Retriever, asked, stated
 
 # Chunks whose sentences compete to answer.
 CANDIDATE_CHUNKS = 6
@@ -272,6 +272,10 @@ SET_ASIDE = re.compile(
 )
 # A question of this many content words at most may lean on the one before ("Any travel involved?").
 MAX_OWN_TERMS = 1
+# Statements of this many content words before a question are its context, not the chat before: "My daughter
+# is studying business and wants to be a CSO someday. What personal skills will she need?" asks about her.
+# "Thanks! And the lowest?" says too little to stand alone.
+OWN_CONTEXT_TERMS = 3
 ALL_SAID = "That is all the documents say about it."
 # Where an answer's quotes end: at a citation marker, a line's end, or a "…" for text left out. A quote of
 # fewer words is too short to tell which sentence it is from.
@@ -404,6 +408,8 @@ class Chatbot:
             # answered from what its answers did not quote.
             shown |= self.quoted_in(_last_turn(history, "assistant") or "")
             question, history = previous_question(history), _before_last_question(history)
+        if len(terms(stated(question))) >= OWN_CONTEXT_TERMS:
+            history = None
         previous = previous_question(history)
         said = _last_turn(history, "assistant") or ""
         if previous and BEYOND_THAT.search(question):

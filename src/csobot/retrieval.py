@@ -451,9 +451,20 @@ def _noun_phrase(words: list[str]) -> list[str]:
 
 def asked(question: str) -> str:
     """`question` without the statements around its questions (ending in "." or "!"), if it asks any."""
+    return _split_statements(question)[0]
+
+
+def stated(question: str) -> str:
+    """The statements around `question`'s questions: what `asked` leaves out."""
+    return _split_statements(question)[1]
+
+
+def _split_statements(question: str) -> tuple[str, str]:
     parts = STATEMENT_BREAK.split(question.strip())
     questions = [p for p in parts if not p.endswith((".", "!"))]
-    return " ".join(questions) if any(p.endswith("?") for p in questions) else question
+    if not any(p.endswith("?") for p in questions):
+        return question, ""
+    return " ".join(questions), " ".join(p for p in parts if p.endswith((".", "!")))
 
 
 def _bare(word: str) -> str:
