@@ -208,7 +208,8 @@ class Retriever:
         one in capitals ("HOW MUCH DOES A CSO MAKE") shows no name by its letters. Statements before a
         question are its preamble, not what it asks about: "I'm from Brazil. What experience do companies
         want?" asks nothing about Brazil."""
-        words = WORD.findall(asked(question))
+        asking = asked(question)
+        words = WORD.findall(asking)
         inside = [not before.endswith(SENTENCE_END) for before, word in zip([".", *words], words, strict=False)]
         stop_words = [
             w.strip(PUNCTUATION) for w, mid in zip(words, inside, strict=True) if mid and w.lower() in STOPWORDS
@@ -228,7 +229,7 @@ class Retriever:
         # Kin of the topic are made of the corpus's words; what is strange is their combination. Those a preamble
         # names are who asks, not whom: "As a CEO I'm nervous about overspending. How is our top protection
         # executive supposed to balance outlay against safety?"
-        kin = self.kin_of_topic(asked(question))
+        kin = self.kin_of_topic(asking)
         named = (*unfamiliar, *(() if kin else self.strangers(question)))
         return tuple(name for name, alias in zip(named, self.aliases(named), strict=True) if not alias) + kin
 
