@@ -826,6 +826,9 @@ def test_a_measure_asked_is_given_in_its_kind(question, quote, answered):
         ("How much does the exam cost?", "The exam fee is $575 for members.", True),
         ("How much did a 30-second ad cost?", "CBS set the base rate for a 30-second ad at $5,000,000.", True),
         ("What service did they charge subscription fees for?", "Sky+ was paid for monthly.", True),
+        ("How much does the exam charge?", "Those who are new earn as low as $66,384.", False),
+        # Who is "in charge" asks no price.
+        ("How much does the person in charge of protection earn?", "Those who are new earn as low as $66,384.", True),
     ],
 )
 def test_a_price_asked_is_not_what_someone_earns(question, quote, answered):

@@ -131,6 +131,8 @@ ANSWER_TYPES = (
 # measure does not answer: "How many hours a week do they work?" is not answered by a salary "per year"
 # (README, "Abstention").
 MONEY = r"salary|salaries|wages?|income|compensation|earnings|pay|cost|price|fees?"
+# A charge, not who is "in charge" ("How much does the person in charge of protection earn?" asks no price).
+CHARGE = r"(?<!\bin )charge"
 CURRENCY_SIGNS = "$£€¥"
 AMOUNT_OF_MONEY = rf"[{CURRENCY_SIGNS}]|\b(dollars?|pounds?|euros?|yen|rupees?|cents?|usd|gbp|eur)\b"
 TIME_UNITS = ("minute", "hour", "day", "week", "month", "year", "decade")
@@ -150,7 +152,7 @@ MEASURES = tuple(
     (re.compile(asks, re.IGNORECASE), re.compile(gives, re.IGNORECASE))
     for asks, gives in (
         (
-            rf"\bhow much\b[^?.]*\b(earn\w*|make|makes|pay|paid|cost\w*|charge\w*|{EARNS})\b"
+            rf"\bhow much\b[^?.]*\b(earn\w*|make|makes|pay|paid|cost\w*|{CHARGE}\w*|{EARNS})\b"
             rf"|\b(average|typical|median|starting|highest|lowest|top|maximum|minimum|range)\b[^?.]*\b({MONEY})\b"
             rf"|\b({MONEY}) (range|band)\b",
             AMOUNT_OF_MONEY,
@@ -208,7 +210,7 @@ SHARE_OF = re.compile(
 # A price asked is not what someone earns: "How much does the CISM exam cost?" is not answered by a salary.
 # Unless the question names what the corpus is about, whose cost is its pay ("How much does a CSO cost?").
 PRICE = (
-    re.compile(r"\bhow much\b[^?.]*\b(costs?|charges?|price|fees?|tuition)\b", re.IGNORECASE),
+    re.compile(rf"\bhow much\b[^?.]*\b(costs?|{CHARGE}s?|price|fees?|tuition)\b", re.IGNORECASE),
     re.compile(rf"^(?!.*\b(earn\w*|salary|salaries|wages?|income|paid|pay)\b).*({AMOUNT_OF_MONEY})", re.IGNORECASE),
 )
 # A "sentence" without one (a row of emoji or rules) says nothing to quote.
