@@ -48,9 +48,19 @@ def test_a_slip_no_corpus_word_explains_becomes_the_commonest_dictionary_word_it
     speller = Speller(TEXTS, known={"wat", "uni"}, dictionary={"what": 17_078_939, "wat": 680, "uni": 996})
     assert speller.correct("wat is a uni degree worth, hrs and all") == "what is a uni degree worth, hrs and all"
     assert Speller(TEXTS, dictionary={"when": 9000}).correct("whn") == "whn"  # not 1,000 times a common word
+    # Any word far commoner, not only a stop word: "lik" is "like" (the counts are pyspellchecker's).
+    speller = Speller(TEXTS, dictionary={"like": 8_895_851, "uni": 996, "unit": 47_000})
+    assert speller.correct("what is a work day lik at uni") == "what is a work day like at uni"
     # Abbreviations are not slips: not shortened, nor given another first letter, nor made a rare
     # word; one cut short from a corpus word ("certs" of "certifications") is not given another letter.
     assert speller.correct("mgmt quals certs admin") == "mgmt quals certs admin"
+
+
+def test_a_word_typed_without_its_apostrophe_is_the_far_commoner_contraction():
+    counts = {"what's": 1_928_976, "whats": 6_856, "don't": 11_033_335, "it's": 6_293_925, "its": 559_181}
+    speller = Speller(TEXTS, dictionary={**counts, "ill": 27_197, "i'll": 465_128})
+    assert speller.correct("Whats the pay, i dont know") == "What's the pay, i don't know"
+    assert speller.correct("its pay, if ill") == "its pay, if ill", "words in their own right, commoner than that"
 
 
 def test_a_real_word_where_a_question_wants_its_verb_is_the_auxiliary_it_slips_for():

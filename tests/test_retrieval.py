@@ -57,7 +57,7 @@ def test_topic_words_and_typos_are_handled_by_the_query(retriever):
     assert "environment" in retriever.rewrite("Work Enviroment")[0], "against headings too"
     # A slip the article has no word for is read as the English word nearest what it is about.
     assert retriever.rewrite("What are the main daties of a CSO?")[0] == "What are the main duties of a CSO?"
-    assert retriever.rewrite("whats the avegre saery")[0] == "whats the average salary"
+    assert retriever.rewrite("whats the avegre saery")[0] == "what's the average salary"
     assert retriever.rewrite("Hwo much does a CSO make?")[0] == "How much does a CSO make?", "the first word too"
     assert retriever.rewrite("How does a CSO differ from a CISO?")[0].endswith("CISO?"), "no misspelt CSO"
     assert "cso" not in query.terms, "the corpus's topic says nothing about which passage answers"

@@ -123,8 +123,8 @@ class Speller:
     words, `relevance` (how near each is to what the corpus is about) picks the one its reader more
     likely meant ("daties": "duties", not the commoner "dates"); without it, the commonest."""
 
-    # The words it corrects. Of three letters, only two last letters swapped ("hwo", "teh") and a stop word
-    # missing a letter (`DROPPED`) are told apart from abbreviations ("hrs", "pls"); shorter words are too alike.
+    # The words it corrects. Of three letters, only two last letters swapped ("hwo", "teh") and a far commoner
+    # word missing a letter (`DROPPED`) are told apart from abbreviations ("hrs", "pls"); shorter words are too alike.
     LETTERS = re.compile(r"[^\W\d_]{3,}")
     # Where a sentence opens: its first word is capitalised by custom, not as a name.
     OPENING = re.compile(rf"{SENTENCE_OPENING}$")
@@ -144,10 +144,13 @@ class Speller:
     # A dictionary word counted this rarely (pyspellchecker's floor: listed, barely ever seen) and unknown to
     # the model is as likely a slip as a word ("sills" for "skills", "coss" for "costs"): it is read like one.
     RARE = 50
-    # A word of three letters is a stop word missing one when that word is this many times commoner than it,
-    # or than a common word (`COMMON`): "wat" (680 in the dictionary) is "what" (17 million), "wen" (336)
-    # "when"; "uni" (996) is no "unit" (47,000), "hrs" (0) no "hers" (11,000).
+    # A word of three letters is a word of four missing one when that word is this many times commoner than
+    # it, or than a common word (`COMMON`): "wat" (680 in the dictionary) is "what" (17 million), "lik" (0)
+    # "like" (9 million); "uni" (996) is no "unit" (47,000), "hrs" (0) no "hers" (11,000).
     DROPPED = 1000
+    # A word typed without its apostrophe is the contraction when that is this many times commoner: "whats"
+    # (6,856) is "what's" (1.9 million), "dont" (0) "don't"; "its" (559,181) stays, as do "ill" and "well".
+    ELIDED = 100
     # Corrections remembered: a question is read twice (as asked, then as searched), and a slip may ask the
     # model.
     REMEMBERED = 4096
@@ -184,11 +187,15 @@ class Speller:
     def _correction(self, word: str) -> str:
         lowered = word.lower()
         if len(word) == 3 and word.islower() and lowered not in self.words and lowered not in STOPWORDS:
-            fuller = [w for w in _typed_for(lowered) if len(w) == 4 and w in STOPWORDS]
+            fuller = [w for w in _typed_for(lowered) if len(w) == 4 and (w in STOPWORDS or w in self.dictionary)]
             stop_word = max(fuller, key=lambda w: self.dictionary.get(w, 0), default=None)
             count = self.dictionary.get(lowered, 0)
             if stop_word and self.dictionary.get(stop_word, 0) >= self.DROPPED * max(count, self.COMMON):
                 return stop_word
+        if word.islower() and lowered not in self.words:
+            contraction = max(_apostrophe_in(lowered), key=lambda w: self.dictionary.get(w, 0))
+            if self.dictionary.get(contraction, 0) >= self.ELIDED * max(self.dictionary.get(lowered, 0), 1):
+                return contraction
         if lowered in self.known or self.dictionary.get(lowered, 0) > self.RARE or lowered in STOPWORDS:
             return word
         if len(word) == 3:
@@ -238,6 +245,11 @@ class Speller:
             corrected = self.correct_word(word.lower())
             return word if corrected == word.lower() else corrected.capitalize()
         return self.correct_word(word)
+
+
+def _apostrophe_in(word: str) -> list[str]:
+    """`word` with an apostrophe between two of its letters, at each place: "dont" → "d'ont", "do'nt", "don't"."""
+    return [f"{word[:n]}'{word[n:]}" for n in range(1, len(word))]
 
 
 def _typed_for(word: str) -> set[str]:
