@@ -188,12 +188,12 @@ class Speller:
         lowered = word.lower()
         if len(word) == 3 and word.islower() and lowered not in self.words and lowered not in STOPWORDS:
             fuller = [w for w in _typed_for(lowered) if len(w) == 4 and (w in STOPWORDS or w in self.dictionary)]
-            stop_word = max(fuller, key=lambda w: self.dictionary.get(w, 0), default=None)
+            meant = max(fuller, key=lambda w: self.dictionary.get(w, 0), default=None)
             count = self.dictionary.get(lowered, 0)
-            if stop_word and self.dictionary.get(stop_word, 0) >= self.DROPPED * max(count, self.COMMON):
-                return stop_word
+            if meant and self.dictionary.get(meant, 0) >= self.DROPPED * max(count, self.COMMON):
+                return meant
         if word.islower() and lowered not in self.words:
-            contraction = max(_apostrophe_in(lowered), key=lambda w: self.dictionary.get(w, 0))
+            contraction = max(_apostrophe_in(lowered), key=lambda w: self.dictionary.get(w, 0), default="")
             if self.dictionary.get(contraction, 0) >= self.ELIDED * max(self.dictionary.get(lowered, 0), 1):
                 return contraction
         if lowered in self.known or self.dictionary.get(lowered, 0) > self.RARE or lowered in STOPWORDS:
