@@ -187,7 +187,7 @@ class Speller:
     def _correction(self, word: str) -> str:
         lowered = word.lower()
         if len(word) == 3 and word.islower() and lowered not in self.words and lowered not in STOPWORDS:
-            fuller = [w for w in _typed_for(lowered) if len(w) == 4 and (w in STOPWORDS or w in self.dictionary)]
+            fuller = [w for w in _typed_for(lowered) if len(w) == 4]
             meant = max(fuller, key=lambda w: self.dictionary.get(w, 0), default=None)
             count = self.dictionary.get(lowered, 0)
             if meant and self.dictionary.get(meant, 0) >= self.DROPPED * max(count, self.COMMON):
