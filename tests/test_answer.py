@@ -763,6 +763,7 @@ def test_a_question_asking_a_measure_the_passages_never_give_is_declined(bot):
     for question in (
         "How many hours a week does a CSO work?",
         "What is the average age of a chief security officer?",
+        "wats the usual age when ppl become cso",
         "What is the projected job growth rate for CSOs?",
         "What is the average CSO salary in the UK in pounds?",
         "When was the chief security officer role first created?",

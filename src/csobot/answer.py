@@ -170,7 +170,7 @@ MEASURES = tuple(
             r"%|\bper ?cent(age points?)?\b|\b(half|third|quarter|majority|minority|rate)\b",
         ),
         (
-            r"\bhow old\b|\b(what|which|average|typical|the|their|his|her) age\b",
+            r"\bhow old\b|\b(what|which|average|typical|usual|median|the|their|his|her) age\b",
             r"\b(ages?|aged|old|turned \d+|\d+-year-old)\b",
         ),
         # Not any "when": "When were the Broncos last there?" is answered "Super Bowl XLVIII". A year is three
