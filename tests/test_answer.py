@@ -529,6 +529,16 @@ def test_a_consequence_is_quoted_with_its_cause(bot):
     assert sentences[effect].text in answer.text and sentences[cause].text in answer.text
 
 
+def test_a_consequence_whose_cause_does_not_answer_is_left_out_with_it(bot):
+    """ "As a result, the get some of the best salaries." matches "salary"; its cause, "Chief security officers
+    perform executive functions.", matches nothing of "What is the salary of a CSO?", which the figures answer."""
+    sentences = bot.retriever.stored.sentences
+    [(effect, cause)] = bot.cause_of.items()
+    answer = bot.ask("What is the salary of a CSO?")
+    assert "$143,541" in answer.text
+    assert sentences[effect].text not in answer.text and sentences[cause].text not in answer.text
+
+
 def test_a_sentence_too_long_to_quote_whole_is_quoted_in_part(tmp_path, embedder):
     clauses = [
         f"the {word} team handles {word} matters for the whole group"

@@ -661,6 +661,7 @@ class Chatbot:
         # A question naming only the topic ("What is a CSO?") is answered by what the documents open with, as a
         # whole: its first sentence names the topic, those after it say what it is, and match the question less.
         floor = -np.inf if query.about_topic else KEEP_RATIO * score[best]
+        why = REASON_ASKED.search(question) is not None
         elsewhere = ELSEWHERE_RATIO * score[best]
         runner_up = self._runner_up(candidates, score, best)
         score[best] = np.inf
@@ -704,6 +705,14 @@ class Chatbot:
             # functions. As a result, the get some of the best salaries." crowded the average pay out of "What
             # does a CSO earn?" once 80 words left room for both.
             unit = [i for i in (self.cause_of.get(int(candidates[j])), int(candidates[j])) if i in chunk_score]
+            # …unless the question asks no reason and the cause, on its own score, would not be quoted: "What is
+            # the salary of a CSO?" is not answered by "…perform executive functions", which its "As a result, the
+            # get some of the best salaries." brought before the figures. "Why do CSOs earn so much?" is.
+            cause = self.cause_of.get(int(candidates[j]))
+            if chosen and cause is not None and cause not in chosen and not why:
+                cause_score = score[position[cause]] if cause in position else -np.inf
+                if cause_score < floor:
+                    continue
             texts = {i: _unbulleted(stored.sentences[i].text) for i in unit if i not in chosen}
             sentences = sum(i not in self.bulleted and i not in self.cause_of for i in texts)
             if chosen and prose + sentences > MAX_SENTENCES:
