@@ -521,6 +521,12 @@ def test_a_pronoun_one_is_no_quantity():
     assert not gives.search("The earning potential depends on the type of company one works for.")
 
 
+def test_earning_asked_in_idiom_is_answered(bot):
+    """ "rake in" matches no word of the article: read as it was, the question was declined."""
+    answer = bot.ask("How much can a security chief rake in at the very top end?")
+    assert not answer.abstained and "$300,000" in answer.text
+
+
 def test_a_consequence_is_quoted_with_its_cause(bot):
     sentences = bot.retriever.stored.sentences
     [(effect, cause)] = bot.cause_of.items()

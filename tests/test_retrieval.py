@@ -71,6 +71,12 @@ def test_topic_words_and_typos_are_handled_by_the_query(retriever):
     assert "defin" in retriever.query("Do they define security goals?").terms
 
 
+def test_earning_in_idiom_is_read_as_the_plain_verb(retriever):
+    assert retriever.rewrite("What factors decide how much money a CSO takes home?")[0].endswith("a CSO earns?")
+    assert retriever.rewrite("Are they raking in more?")[0] == "Are they earning more?"
+    assert retriever.rewrite("Does a CSO take in consultants?")[0] == "Does a CSO take in consultants?"
+
+
 def test_empty_question_and_bad_k_are_refused(retriever):
     with pytest.raises(CsobotError):
         retriever.search("   ")

@@ -21,7 +21,7 @@ from .embedding import Embedder
 from .errors import CsobotError
 from .index import StoredIndex
 from .lexical import SENTENCE_OPENING, terms
-from .retrieval import Hit, PieceMatch, Query, Retriever, asked, stated
+from .retrieval import EARNS, Hit, PieceMatch, Query, Retriever, asked, stated
 
 # Chunks whose sentences compete to answer.
 CANDIDATE_CHUNKS = 6
@@ -93,8 +93,6 @@ REASON_ASKED = re.compile(
     r"|\bwhat ((factors?|things?) )?(makes?|determines?|decides?|affects?|influences?|drives?)\b",
     re.IGNORECASE,
 )
-# Earning, in other words: "What do these execs take home?"
-EARNS = r"take home|takes home|taking home|rake in|rakes in|raking in"
 # What a question asks for, by its wording, what a sentence giving it holds, and the bonus such a sentence
 # gets: a quantity or a date, a number; a reason ("Why…?"), a cause or a consequence ("without…",
 # "because…"). A number is a hint (the pay paragraph's figures are no answer to "How much experience…?"

@@ -50,6 +50,15 @@ REQUEST = re.compile(
     r"give me( an overview of| a summary of)?|show me|list|summari[sz]e|outline)\b",
     re.IGNORECASE,
 )
+# Earning in idiom ("What do these execs take home?"), read as the plain verb in the same form: the model ties
+# "rake in" to no word of the article (0.18 to its nearest word piece), "earn" to "earn" and "salary".
+EARNING = {
+    f"{verb} {particle}": plain
+    for verbs, particle in ((("take", "takes", "taking", "took"), "home"), (("rake", "rakes", "raking", "raked"), "in"))
+    for verb, plain in zip(verbs, ("earn", "earns", "earning", "earned"), strict=True)
+}
+EARNS = "|".join(EARNING)
+EARNING_IDIOM = re.compile(rf"\b({EARNS})\b", re.IGNORECASE)
 # "??" or "?!" typed for emphasis asks what "?" does; the model reads them otherwise: "What does CSO stand
 # for??" is 0.21 from the opening that says, with one "?" 0.25 (`ABSTAIN_BELOW` is 0.22).
 EMPHASIS = re.compile(r"([?!])[?!]+")
@@ -304,14 +313,16 @@ class Retriever:
 
     def rewrite(self, question: str) -> tuple[str, list[str], list[str]]:
         """The question as the corpus would word it — acronyms the corpus never writes spelled out as it
-        does, one term per acronym it defines, misspellings corrected against its vocabulary — and its
-        words split into those kept and those naming the corpus's topic, dropped since every passage
-        shares them (`LexicalIndex.split_topic`), a request opening it ("Tell me about") in neither. The
-        model runs only on the few words a slip may stand for, when it may stand for several (`Speller`)."""
+        does, one term per acronym it defines, misspellings corrected against its vocabulary, earning in
+        idiom put plainly (`EARNING`) — and its words split into those kept and those naming the corpus's
+        topic, dropped since every passage shares them (`LexicalIndex.split_topic`), a request opening it
+        ("Tell me about") in neither. The model runs only on the few words a slip may stand for, when it
+        may stand for several (`Speller`)."""
         if not question.strip():
             raise CsobotError("the question is empty")
         question = spelled_out(EMPHASIS.sub(r"\1", question), self.corpus_text, self.corpus_words, STOPWORDS)
         question = abbreviated(self.speller.correct(question), self.stored.acronyms)
+        question = EARNING_IDIOM.sub(lambda idiom: EARNING[idiom.group(1).lower()], question)
         content = WHAT_IS.sub("", REQUEST.sub("", question, count=1))
         return question, *self.stored.lexical.split_topic(content if content.strip() else question)
 
