@@ -651,15 +651,15 @@ class Chatbot:
         # a CSO earn?" wants the three figures, not the pay paragraph's "…perform executive functions. As a
         # result, …" around them. Not "What factors determine how much…?", which asks why; nor "How many skills
         # does a CSO need?", whose best sentence gives no count: the skills answer it, not "several years".
+        why = REASON_ASKED.search(question) is not None
         measures = [gives[candidates] for asks, gives in self.measures if asks.search(question)]
-        if measures and not REASON_ASKED.search(question):
+        if measures and not why:
             giving = np.logical_and.reduce(measures)
             if giving[best]:
                 score[~giving] = -np.inf
         # A question naming only the topic ("What is a CSO?") is answered by what the documents open with, as a
         # whole: its first sentence names the topic, those after it say what it is, and match the question less.
         floor = -np.inf if query.about_topic else KEEP_RATIO * score[best]
-        why = REASON_ASKED.search(question) is not None
         elsewhere = ELSEWHERE_RATIO * score[best]
         runner_up = self._runner_up(candidates, score, best)
         score[best] = np.inf
@@ -702,11 +702,11 @@ class Chatbot:
             # and counts as one sentence with it: counted as two, "Chief security officers perform executive
             # functions. As a result, the get some of the best salaries." crowded the average pay out of "What
             # does a CSO earn?" once 80 words left room for both.
-            unit = [i for i in (self.cause_of.get(int(candidates[j])), int(candidates[j])) if i in chunk_score]
+            cause = self.cause_of.get(int(candidates[j]))
+            unit = [i for i in (cause, int(candidates[j])) if i in chunk_score]
             # …unless the question asks no reason and the cause, on its own score, would not be quoted: "What is
             # the salary of a CSO?" is not answered by "…perform executive functions", which its "As a result, the
             # get some of the best salaries." brought before the figures. "Why do CSOs earn so much?" is.
-            cause = self.cause_of.get(int(candidates[j]))
             if chosen and cause is not None and cause not in chosen and not why:
                 cause_score = score[position[cause]] if cause in position else -np.inf
                 if cause_score < floor:
