@@ -527,6 +527,12 @@ def test_earning_asked_in_idiom_is_answered(bot):
     assert not answer.abstained and "$300,000" in answer.text
 
 
+def test_time_passed_in_idiom_is_answered(bot):
+    """ "pass" matches no word of "They spend a larger percentage of their time…": read as it was, declined."""
+    answer = bot.ask("Where do CSOs pass most of the workday?")
+    assert not answer.abstained and "behind a computer" in answer.text
+
+
 def test_a_consequence_is_quoted_with_its_cause(bot):
     sentences = bot.retriever.stored.sentences
     [(effect, cause)] = bot.cause_of.items()

@@ -77,6 +77,12 @@ def test_earning_in_idiom_is_read_as_the_plain_verb(retriever):
     assert retriever.rewrite("Does a CSO take in consultants?")[0] == "Does a CSO take in consultants?"
 
 
+def test_time_passed_is_read_as_time_spent(retriever):
+    assert retriever.rewrite("Where do they pass most of the workday?")[0] == "Where do they spend most of the workday?"
+    assert retriever.rewrite("He passed two years in the police.")[0] == "He spent two years in the police."
+    assert retriever.rewrite("Can I pass the exam within a year?")[0] == "Can I pass the exam within a year?"
+
+
 def test_empty_question_and_bad_k_are_refused(retriever):
     with pytest.raises(CsobotError):
         retriever.search("   ")
