@@ -527,6 +527,12 @@ def test_earning_asked_in_idiom_is_answered(bot):
     assert not answer.abstained and "$300,000" in answer.text
 
 
+def test_a_word_in_another_form_than_the_corpus_writes_is_answered(bot):
+    """The article writes "persuade"; the model splits "persuasive" into pieces matching none of it: declined."""
+    answer = bot.ask("Do CSOs have to be persuasive?")
+    assert not answer.abstained and "persuade people successfully" in answer.text
+
+
 def test_time_passed_in_idiom_is_answered(bot):
     """ "pass" matches no word of "They spend a larger percentage of their time…": read as it was, declined."""
     answer = bot.ask("Where do CSOs pass most of the workday?")

@@ -77,6 +77,13 @@ def test_earning_in_idiom_is_read_as_the_plain_verb(retriever):
     assert retriever.rewrite("Does a CSO take in consultants?")[0] == "Does a CSO take in consultants?"
 
 
+def test_a_word_the_model_knows_only_in_pieces_is_read_in_the_corpus_form(retriever):
+    assert retriever.rewrite("Do they have to be persuasive?")[0] == "Do they have to be persuade?"
+    assert retriever.rewrite("Is a criminology degree useful?")[0] == "Is a criminal degree useful?"
+    # Known whole to the model, a word keeps its meaning though it opens like one of the corpus's.
+    assert retriever.rewrite("What is the minimum salary?")[0] == "What is the minimum salary?"
+
+
 def test_time_passed_is_read_as_time_spent(retriever):
     assert retriever.rewrite("Where do they pass most of the workday?")[0] == "Where do they spend most of the workday?"
     assert retriever.rewrite("He passed two years in the police.")[0] == "He spent two years in the police."

@@ -247,6 +247,54 @@ class Speller:
         return self.correct_word(word)
 
 
+class WordForms:
+    """Reads a word the model does not know whole in the form the corpus writes it ("persuasive" →
+    "persuade"). The model splits such a word into pieces ("per", "##su", "##asi", "##ve") that match none
+    of the corpus word's ("persuade"), so a question asking it matched no sentence saying it. The corpus's
+    form shares its stem — an opening of `PREFIX` letters or more, all but the last `ENDING` letters of the
+    shorter word — and the model, reading both alone, ties them (`SIMILARITY`): "criminology" is read as
+    "criminal" (0.60). A word the model knows whole keeps its own meaning: "minimum" is no "minimizes"
+    (0.59), "policing" no "policy" (0.56); so does a capitalised one, likelier a name."""
+
+    PREFIX = 5
+    ENDING = 3
+    SIMILARITY = 0.55
+    WORD = re.compile(r"\b[a-z]{5,}\b")
+
+    def __init__(
+        self, words: Collection[str], known: Collection[str], similarity: Callable[[str, list[str]], np.ndarray]
+    ):
+        self.words = words
+        self.known = known
+        self.similarity = similarity  # of a word with each of several others, as the model reads them alone
+        self._remembered = lru_cache(maxsize=Speller.REMEMBERED)(self._form)
+        self._by_opening: dict[str, list[str]] = defaultdict(list)
+        for word in words:
+            self._by_opening[word[: self.PREFIX]].append(word)
+
+    def correct(self, text: str) -> str:
+        return self.WORD.sub(lambda match: self._remembered(match.group()), text)
+
+    def _form(self, word: str) -> str:
+        if word in self.words or word in self.known or word in STOPWORDS:
+            return word
+        kin = [
+            w
+            for w in self._by_opening.get(word[: self.PREFIX], ())
+            if _shared_opening(word, w) >= max(self.PREFIX, min(len(w), len(word)) - self.ENDING)
+        ]
+        if not kin:
+            return word
+        similarity = self.similarity(word, kin)
+        best = int(np.argmax(similarity))
+        return kin[best] if similarity[best] >= self.SIMILARITY else word
+
+
+def _shared_opening(a: str, b: str) -> int:
+    """How many letters `a` and `b` open with alike."""
+    return next((n for n, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+
+
 def _apostrophe_in(word: str) -> list[str]:
     """`word` with an apostrophe between two of its letters, at each place: "dont" → "d'ont", "do'nt", "don't"."""
     return [f"{word[:n]}'{word[n:]}" for n in range(1, len(word))]

@@ -13,7 +13,7 @@ from .acronyms import abbreviated, spelled_out
 from .embedding import Embedder, Pieces, center, corpus_centroid, dot
 from .errors import CsobotError
 from .index import StoredIndex, check_model
-from .lexical import STOPWORDS, Speller, english_words, terms
+from .lexical import STOPWORDS, Speller, WordForms, english_words, terms
 
 # The fused score is DENSE_WEIGHT·cosine + (1-DENSE_WEIGHT)·BM25, plus SENTENCE_WEIGHT·the cosine of
 # the chunk's best-matching sentence (a chunk that holds one sentence squarely on the question beats one
@@ -158,6 +158,7 @@ class Retriever:
             lambda words: embedder.encode(words) @ self.centroid,
         )
         self.corpus_words = self.speller.words
+        self.word_forms = WordForms(self.corpus_words, self.speller.known, self._similarity)
         # The topic's long forms of three words or more ("chief security officer"), by its acronym's term.
         self.topic_forms = {
             terms(acronym)[0]: long_form.lower().split()
@@ -184,6 +185,10 @@ class Retriever:
         self.title_piece_vectors = stored.title_pieces.vectors.astype(np.float32)
         title_of = {title: n for n, title in enumerate(stored.titles)}
         self.title_of = np.array([title_of.get(s.section, -1) for s in stored.sentences], dtype=np.int64)
+
+    def _similarity(self, word: str, others: list[str]) -> np.ndarray:
+        vectors = self.embedder.encode([word, *others])
+        return vectors[1:] @ vectors[0]
 
     @classmethod
     def load(cls, index: str | Path = "index", embedder: Embedder | None = None) -> Retriever:
@@ -333,6 +338,7 @@ class Retriever:
         question = abbreviated(self.speller.correct(question), self.stored.acronyms)
         question = EARNING_IDIOM.sub(lambda idiom: EARNING[idiom.group(1).lower()], question)
         question = PASSING_TIME.sub(lambda idiom: SPENDING[idiom.group(1).lower()], question)
+        question = self.word_forms.correct(question)
         content = WHAT_IS.sub("", REQUEST.sub("", question, count=1))
         return question, *self.stored.lexical.split_topic(content if content.strip() else question)
 
