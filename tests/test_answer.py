@@ -533,6 +533,12 @@ def test_a_word_in_another_form_than_the_corpus_writes_is_answered(bot):
     assert not answer.abstained and "persuade people successfully" in answer.text
 
 
+def test_a_description_asked_for_is_answered(bot):
+    """Its "look like" counted as words the passages lack, and the question was declined."""
+    answer = bot.ask("What does a typical working day look like for a CSO?")
+    assert not answer.abstained and "behind a computer" in answer.text
+
+
 def test_time_passed_in_idiom_is_answered(bot):
     """ "pass" matches no word of "They spend a larger percentage of their time…": read as it was, declined."""
     answer = bot.ask("Where do CSOs pass most of the workday?")

@@ -84,6 +84,12 @@ def test_a_word_the_model_knows_only_in_pieces_is_read_in_the_corpus_form(retrie
     assert retriever.rewrite("What is the minimum salary?")[0] == "What is the minimum salary?"
 
 
+def test_looks_like_asks_for_a_description_and_is_no_part_of_what_is_asked(retriever):
+    assert "like" not in retriever.query("What does a typical working day look like for a CSO?").text
+    assert "like" not in retriever.query("What is the work environment of a CSO like?").text
+    assert "like" in retriever.query("Would I like being a CSO?").text
+
+
 def test_time_passed_is_read_as_time_spent(retriever):
     assert retriever.rewrite("Where do they pass most of the workday?")[0] == "Where do they spend most of the workday?"
     assert retriever.rewrite("He passed two years in the police.")[0] == "He spent two years in the police."

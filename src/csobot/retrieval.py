@@ -80,6 +80,11 @@ WHAT_IS = re.compile(
     re.IGNORECASE,
 )
 
+# "What does X look like?", "What is X like?" ask for X described: their "look like" and "like" are no part of
+# what they ask, and counted as words the passages lack, "What does a typical working day look like for a
+# CSO?" matched too little of itself to be answered (0.36 of its words, 0.48 without them).
+DESCRIBED = re.compile(r"\b(look|looks|feel|feels|sound|sounds|seem|seems)\s+like\b|\blike(?=\W*$)", re.IGNORECASE)
+
 
 @dataclass(frozen=True)
 class Hit:
@@ -339,7 +344,7 @@ class Retriever:
         question = EARNING_IDIOM.sub(lambda idiom: EARNING[idiom.group(1).lower()], question)
         question = PASSING_TIME.sub(lambda idiom: SPENDING[idiom.group(1).lower()], question)
         question = self.word_forms.correct(question)
-        content = WHAT_IS.sub("", REQUEST.sub("", question, count=1))
+        content = DESCRIBED.sub("", WHAT_IS.sub("", REQUEST.sub("", question, count=1)))
         return question, *self.stored.lexical.split_topic(content if content.strip() else question)
 
     def sentence_scores(self, query: Query) -> np.ndarray:
