@@ -521,28 +521,23 @@ def test_a_pronoun_one_is_no_quantity():
     assert not gives.search("The earning potential depends on the type of company one works for.")
 
 
-def test_earning_asked_in_idiom_is_answered(bot):
-    """ "rake in" matches no word of the article: read as it was, the question was declined."""
-    answer = bot.ask("How much can a security chief rake in at the very top end?")
-    assert not answer.abstained and "$300,000" in answer.text
-
-
-def test_a_word_in_another_form_than_the_corpus_writes_is_answered(bot):
-    """The article writes "persuade"; the model splits "persuasive" into pieces matching none of it: declined."""
-    answer = bot.ask("Do CSOs have to be persuasive?")
-    assert not answer.abstained and "persuade people successfully" in answer.text
-
-
-def test_a_description_asked_for_is_answered(bot):
-    """Its "look like" counted as words the passages lack, and the question was declined."""
-    answer = bot.ask("What does a typical working day look like for a CSO?")
-    assert not answer.abstained and "behind a computer" in answer.text
-
-
-def test_time_passed_in_idiom_is_answered(bot):
-    """ "pass" matches no word of "They spend a larger percentage of their time…": read as it was, declined."""
-    answer = bot.ask("Where do CSOs pass most of the workday?")
-    assert not answer.abstained and "behind a computer" in answer.text
+@pytest.mark.parametrize(
+    ("question", "quoted"),
+    [
+        # "rake in" matches no word of the article…
+        ("How much can a security chief rake in at the very top end?", "$300,000"),
+        # …nor "pass" the "spend" of "They spend a larger percentage of their time…"
+        ("Where do CSOs pass most of the workday?", "behind a computer"),
+        # The model splits "persuasive" into pieces matching none of the article's "persuade".
+        ("Do CSOs have to be persuasive?", "persuade people successfully"),
+        # "look like" counted as words the passages lack.
+        ("What does a typical working day look like for a CSO?", "behind a computer"),
+    ],
+)
+def test_a_question_read_in_the_corpus_words_is_answered(bot, question, quoted):
+    """Read as it was asked, each question was declined (`Retriever.rewrite`)."""
+    answer = bot.ask(question)
+    assert not answer.abstained and quoted in answer.text
 
 
 def test_a_consequence_is_quoted_with_its_cause(bot):

@@ -192,6 +192,7 @@ class Retriever:
         self.title_of = np.array([title_of.get(s.section, -1) for s in stored.sentences], dtype=np.int64)
 
     def _similarity(self, word: str, others: list[str]) -> np.ndarray:
+        """Cosine of `word` with each of `others`, every word read alone by the model."""
         vectors = self.embedder.encode([word, *others])
         return vectors[1:] @ vectors[0]
 
@@ -333,10 +334,11 @@ class Retriever:
     def rewrite(self, question: str) -> tuple[str, list[str], list[str]]:
         """The question as the corpus would word it — acronyms the corpus never writes spelled out as it
         does, one term per acronym it defines, misspellings corrected against its vocabulary, earning and
-        spending time in idiom put plainly (`EARNING`, `PASSING_TIME`) — and its words split into those kept
-        and those naming the corpus's topic, dropped since every passage shares them
-        (`LexicalIndex.split_topic`), a request opening it ("Tell me about") in neither. The model runs only
-        on the few words a slip may stand for, when it may stand for several (`Speller`)."""
+        spending time in idiom put plainly (`EARNING`, `PASSING_TIME`), a word the model knows only in pieces
+        in the corpus's form (`WordForms`) — and its words split into those kept and those naming the corpus's
+        topic, dropped since every passage shares them (`LexicalIndex.split_topic`), a request opening it
+        ("Tell me about") or asking for a description ("look like", `DESCRIBED`) in neither. The model runs
+        only on the few words a slip or another form may stand for (`Speller`, `WordForms`)."""
         if not question.strip():
             raise CsobotError("the question is empty")
         question = spelled_out(EMPHASIS.sub(r"\1", question), self.corpus_text, self.corpus_words, STOPWORDS)
