@@ -91,9 +91,27 @@ def test_looks_like_asks_for_a_description_and_is_no_part_of_what_is_asked(retri
 
 
 def test_time_passed_is_read_as_time_spent(retriever):
-    assert retriever.rewrite("Where do they pass most of the workday?")[0] == "Where do they spend most of the workday?"
+    assert retriever.rewrite("Where do they pass most of the year?")[0] == "Where do they spend most of the year?"
     assert retriever.rewrite("He passed two years in the police.")[0] == "He spent two years in the police."
     assert retriever.rewrite("Can I pass the exam within a year?")[0] == "Can I pass the exam within a year?"
+
+
+def test_a_day_asked_about_whole_is_read_as_time_spent(retriever):
+    assert retriever.rewrite("What is a typical day for a CSO?")[0] == "What is a typical time spent for a CSO?"
+    assert retriever.rewrite("What's a day in the life of a CSO?")[0] == "What's the time spent of a CSO?"
+    assert retriever.rewrite("What does a CSO do all day?")[0] == "What does a CSO do all the time?"
+    assert retriever.rewrite("Where do they spend most of the workday?")[0] == "Where do they spend most of their time?"
+    for when in ("Could I be a CSO one day?", "What tools does a CSO use every day?", "How many vacation days?"):
+        assert retriever.rewrite(when)[0] == when
+
+
+def test_a_corpus_writing_of_days_keeps_its_day(tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "ward.txt").write_text("A nurse's day starts with the handover at seven.", encoding="utf-8")
+    build_index(corpus, tmp_path / "index", model=embedder)
+    retriever = Retriever.load(tmp_path / "index", embedder)
+    assert retriever.rewrite("What is a typical day for a nurse?")[0] == "What is a typical day for a nurse?"
 
 
 def test_empty_question_and_bad_k_are_refused(retriever):
