@@ -787,6 +787,9 @@ def test_another_job_asked_about_is_declined_alone_or_as_a_follow_up(bot):
     assert bot.ask("How much does a software engineer earn?").abstained
     assert bot.ask("And what does a nurse earn?", history=chat("How much does a CSO earn?")).abstained
     assert "143,541" in bot.ask("What does a CSO earn?").text
+    # The education paragraph answers "What degree do I need to become a nurse?" as it would of a CSO.
+    assert bot.ask("What degree do I need to become a nurse?").abstained
+    assert "bachelor’s degree" in bot.ask("What degree do I need to become a CSO?").text
 
 
 def test_a_question_asking_a_measure_the_passages_never_give_is_declined(bot):

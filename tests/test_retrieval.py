@@ -180,6 +180,7 @@ def test_names_the_corpus_never_writes_are_unfamiliar(retriever):
         "HOW MUCH DOES A CSO MAKE?",  # shouted: capitals tell no name apart
         "I want to APPLY: what degree does a CSO need?",  # a common word in capitals is emphasis
         "I'm from Brazil. What experience does a CSO need?",  # a preamble says who asks, not what about
+        "what degree does a cso need? i am from Brazil",  # nor what the asker says of themselves after it
         "Do I need a PhD to become a CSO?",  # another word for "doctorate", which the corpus writes
     ):
         assert retriever.query(question).unfamiliar == (), question
@@ -199,6 +200,7 @@ def test_another_of_the_topics_kind_asked_about_is_a_stranger(retriever):
     """A job the corpus never names, in a question naming nothing of its own topic, is another job."""
     assert retriever.strangers("How much does a high school teacher earn per year?") == ("high school teacher",)
     assert retriever.query("What is the salary of a nurse?").unfamiliar == ("nurse",)
+    assert retriever.strangers("What degree do I need to become a veterinarian?") == ("veterinarian",)
     for question in (
         "How much does a CSO earn? And a nurse?",  # the topic named: a comparison it may partly answer
         "Is a bachelor's enough?",  # the corpus's word

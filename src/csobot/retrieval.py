@@ -35,8 +35,14 @@ SENTENCE_END = (".", "?", "!", ":")
 # Where a question's sentences part: what it asks is in those not ending in "." or "!" (`asked`).
 STATEMENT_BREAK = re.compile(r"(?<=[.?!])\s+(?=\S)")
 WORD_CHARS = re.compile(r"[A-Za-z]+")
-# "a/an" after these opens what a question asks about: its subject ("does a nurse earn") or owner ("of a nurse").
-SUBJECT_BEFORE = {"does", "do", "did", "is", "are", "was", "were", "can", "could", "would", "should", "will", "of"}
+# Who a sentence is about when it opens so: the one asking ("i am from Brazil"), who says, not asks.
+FIRST_PERSON = re.compile(r"\W*(i|i'm|im|i've|ive|i'd|my|we|we're|our)\b", re.IGNORECASE)
+# "a/an" after these opens what a question asks about: its subject ("does a nurse earn"), owner ("of a nurse") or
+# what someone would be ("to become a nurse").
+SUBJECT_BEFORE = {
+    *("does", "do", "did", "is", "are", "was", "were", "can", "could", "would", "should", "will", "of"),
+    *("be", "being", "become", "becomes", "becoming", "became"),
+}
 # A phrase this similar to the topic's name is of its kind: jobs 0.33–0.36 to "chief security officer";
 # "postgraduate degree" 0.18, "newbie" 0.12, "remote job" 0.26 (README, "Abstention").
 KIN_SIMILARITY = 0.3
@@ -525,10 +531,15 @@ def stated(question: str) -> str:
 
 def _split_statements(question: str) -> tuple[str, str]:
     parts = STATEMENT_BREAK.split(question.strip())
-    questions = [p for p in parts if not p.endswith((".", "!"))]
-    if not any(p.endswith("?") for p in questions):
+    if not any(p.endswith("?") for p in parts):
         return question, ""
-    return " ".join(questions), " ".join(p for p in parts if p.endswith((".", "!")))
+    # Typed without its full stop, what the asker says of themselves after a question is a statement all the same:
+    # "what degree i need? i am from Brazil" asks nothing of Brazil.
+    said = [p.endswith((".", "!")) or (not p.endswith("?") and FIRST_PERSON.match(p) is not None) for p in parts]
+    return (
+        " ".join(p for p, statement in zip(parts, said, strict=True) if not statement),
+        " ".join(p for p, statement in zip(parts, said, strict=True) if statement),
+    )
 
 
 def _bare(word: str) -> str:
