@@ -535,6 +535,8 @@ def test_a_pronoun_one_is_no_quantity():
         # The model ties "day" to the "time" of "They spend a larger percentage of their time…" at 0.25.
         ("What does a CSO do all day?", "behind a computer"),
         ("What's a day in the life of a CSO?", "behind a computer"),
+        # Its "company" alone drew "The earning potential depends on the type of company one works for…".
+        ("What does a CSO do in a company?", "physical and digital security"),
     ],
 )
 def test_a_question_read_in_the_corpus_words_is_answered(bot, question, quoted):

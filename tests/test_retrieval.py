@@ -90,6 +90,12 @@ def test_looks_like_asks_for_a_description_and_is_no_part_of_what_is_asked(retri
     assert "like" in retriever.query("Would I like being a CSO?").text
 
 
+def test_where_any_job_is_done_is_no_part_of_what_is_asked(retriever):
+    assert retriever.rewrite("What does a CSO do in a company?")[1] == ["What", "does", "a", "do?"]
+    assert retriever.rewrite("who does a cso answer to at work")[1] == ["who", "does", "a", "answer", "to"]
+    assert "companies?" in retriever.rewrite("What do CSOs earn at multinational companies?")[1]
+
+
 def test_time_passed_is_read_as_time_spent(retriever):
     assert retriever.rewrite("Where do they pass most of the year?")[0] == "Where do they spend most of the year?"
     assert retriever.rewrite("He passed two years in the police.")[0] == "He spent two years in the police."

@@ -100,6 +100,15 @@ ROUTINE = (
         r"\1their time",  # not "the time": "most of the time" is "usually"
     ),
 )
+# Where any holder of a job works, said last ("What does a CSO do in a company?", "…at work"), is no part of what
+# is asked: its "company" was all the question held besides the topic, and drew "The earning potential depends
+# on the type of company one works for…". Only a bare setting: "at multinational companies" asks about those.
+SETTING = re.compile(
+    r"\s*,?\s+(in|at|within|inside|for)\s+(a|an|any|the|your|their|his|her|my|our)\s+"
+    r"(company|organi[sz]ation|firm|business|corporation|workplace|enterprise)\b(?=\W*$)"
+    r"|\s+(at work|on the job)(?=\W*$)",
+    re.IGNORECASE,
+)
 # "??" or "?!" typed for emphasis asks what "?" does; the model reads them otherwise: "What does CSO stand
 # for??" is 0.21 from the opening that says, with one "?" 0.25 (`ABSTAIN_BELOW` is 0.22).
 EMPHASIS = re.compile(r"([?!])[?!]+")
@@ -366,11 +375,12 @@ class Retriever:
     def rewrite(self, question: str) -> tuple[str, list[str], list[str]]:
         """The question as the corpus would word it — acronyms the corpus never writes spelled out as it
         does, one term per acronym it defines, misspellings corrected against its vocabulary, earning and
-        spending time in idiom put plainly (`EARNING`, `PASSING_TIME`), a word the model knows only in pieces
-        in the corpus's form (`WordForms`) — and its words split into those kept and those naming the corpus's
-        topic, dropped since every passage shares them (`LexicalIndex.split_topic`), a request opening it
-        ("Tell me about") or asking for a description ("look like", `DESCRIBED`) in neither. The model runs
-        only on the few words a slip or another form may stand for (`Speller`, `WordForms`)."""
+        spending time in idiom put plainly (`EARNING`, `PASSING_TIME`), a day asked about whole as time spent
+        (`ROUTINE`), a word the model knows only in pieces in the corpus's form (`WordForms`) — and its words
+        split into those kept and those naming the corpus's topic, dropped since every passage shares them
+        (`LexicalIndex.split_topic`), a request opening it ("Tell me about"), asking for a description ("look
+        like", `DESCRIBED`) or setting it where any job is done ("in a company", `SETTING`) in neither. The model
+        runs only on the few words a slip or another form may stand for (`Speller`, `WordForms`)."""
         if not question.strip():
             raise CsobotError("the question is empty")
         question = spelled_out(EMPHASIS.sub(r"\1", question), self.corpus_text, self.corpus_words, STOPWORDS)
@@ -381,7 +391,7 @@ class Retriever:
             for idiom, plain in ROUTINE:
                 question = idiom.sub(plain, question)
         question = self.word_forms.correct(question)
-        content = DESCRIBED.sub("", WHAT_IS.sub("", REQUEST.sub("", question, count=1)))
+        content = SETTING.sub("", DESCRIBED.sub("", WHAT_IS.sub("", REQUEST.sub("", question, count=1))))
         return question, *self.stored.lexical.split_topic(content if content.strip() else question)
 
     def sentence_scores(self, query: Query) -> np.ndarray:
