@@ -791,6 +791,8 @@ def test_another_job_asked_about_is_declined_alone_or_as_a_follow_up(bot):
     assert "143,541" in bot.ask("What does a CSO earn?").text
     # The education paragraph answers "What degree do I need to become a nurse?" as it would of a CSO.
     assert bot.ask("What degree do I need to become a nurse?").abstained
+    assert bot.ask("How much does a nurse make?").abstained and bot.ask("How much do nurses make?").abstained
+    assert "143,541" in bot.ask("How much do CSOs make?").text
     assert "bachelor’s degree" in bot.ask("What degree do I need to become a CSO?").text
 
 

@@ -207,6 +207,9 @@ def test_another_of_the_topics_kind_asked_about_is_a_stranger(retriever):
     assert retriever.strangers("How much does a high school teacher earn per year?") == ("high school teacher",)
     assert retriever.query("What is the salary of a nurse?").unfamiliar == ("nurse",)
     assert retriever.strangers("What degree do I need to become a veterinarian?") == ("veterinarian",)
+    # Run on into a verb the corpus never writes, or asked of them all.
+    assert retriever.strangers("How much does a nurse make?") == ("nurse",)
+    assert retriever.strangers("How much do plumbers make?") == ("plumbers",)
     for question in (
         "How much does a CSO earn? And a nurse?",  # the topic named: a comparison it may partly answer
         "Is a bachelor's enough?",  # the corpus's word

@@ -313,25 +313,38 @@ class Retriever:
         return [bool(b.size) and float(b.min()) >= ALIAS_SIMILARITY for b in best]
 
     def strangers(self, question: str) -> tuple[str, ...]:
-        """Who or what `question` asks about, introduced as "a/an …" where a subject or owner stands
-        ("does a nurse earn", "the salary of a nurse"), when the corpus never writes its words in any
-        form and it is of the topic's kind (a job, in a corpus about a job: `KIN_SIMILARITY`), in a
-        question naming nothing of the topic: another of its kind. "Is a bachelor's enough?" names
-        a word the corpus has; "What does a newbie earn?" one that is no job."""
+        """Who or what `question` asks about, introduced as "a/an …" or a bare plural where a subject or owner
+        stands ("does a nurse earn", "do nurses earn", "the salary of a nurse"), when the corpus never writes
+        its words in any form and it is of the topic's kind (a job, in a corpus about a job: `KIN_SIMILARITY`),
+        in a question naming nothing of the topic: another of its kind. "Is a bachelor's enough?" names a word
+        the corpus has; "What does a newbie earn?" one that is no job. The phrase runs on to the verb when the
+        corpus never writes that either ("does a nurse make"): each run up to an unknown word is weighed, and
+        the likest is the one asked about."""
         if not self.topic_text or any(self.stored.lexical.is_topic(t) for t in terms(question)):
             return ()
         words = WORD.findall(question.lower())
-        phrases = []
+        runs = []
         for n in range(1, len(words) - 1):
-            if words[n] in ("a", "an") and words[n - 1].strip(PUNCTUATION) in SUBJECT_BEFORE:
+            if words[n - 1].strip(PUNCTUATION) not in SUBJECT_BEFORE:
+                continue
+            if words[n] in ("a", "an"):
                 phrase = _noun_phrase(words[n + 1 :])
-                unknown = [m for m, word in enumerate(phrase) if not self.is_corpus_word(word)]
-                if unknown:  # up to its last unknown word: "a teacher earn" has run on into the verb
-                    phrases.append(" ".join(phrase[: unknown[-1] + 1]))
-        if not phrases:
+            elif words[n].endswith("s") and words[n] not in STOPWORDS:
+                phrase = _noun_phrase(words[n:])
+            else:
+                continue
+            unknown = [m for m, word in enumerate(phrase) if not self.is_corpus_word(word)]
+            runs.append([" ".join(phrase[: m + 1]) for m in unknown])
+        if not any(runs):
             return ()
-        similarities = self.embedder.encode(phrases) @ self.topic_vector
-        return tuple(p for p, similarity in zip(phrases, similarities, strict=True) if similarity >= KIN_SIMILARITY)
+        similarities = self.embedder.encode([run for found in runs for run in found]) @ self.topic_vector
+        per_phrase = np.split(similarities, np.cumsum([len(found) for found in runs])[:-1])
+        strangers = [
+            found[int(np.argmax(likeness))]
+            for found, likeness in zip(runs, per_phrase, strict=True)
+            if found and likeness.max() >= KIN_SIMILARITY
+        ]
+        return tuple(strangers)
 
     @cached_property
     def topic_vector(self) -> np.ndarray:
