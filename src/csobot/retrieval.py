@@ -32,7 +32,8 @@ WORD = re.compile(r"\S+")
 NAME = re.compile(r"([A-Z]{3,})s?|([A-Z][A-Za-z]{2,})")
 PUNCTUATION = "\"'“”‘’()[]{},.;:!?"
 SENTENCE_END = (".", "?", "!", ":")
-# Where a question's sentences part: what it asks is in those not ending in "." or "!" (`asked`).
+# Where a question's sentences part: what it asks is in those not ending in "." or "!", nor saying, unpunctuated,
+# what the asker is (`FIRST_PERSON`, `asked`).
 STATEMENT_BREAK = re.compile(r"(?<=[.?!])\s+(?=\S)")
 WORD_CHARS = re.compile(r"[A-Za-z]+")
 # Who a sentence is about when it opens so: the one asking ("i am from Brazil"), who says, not asks.
