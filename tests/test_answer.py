@@ -807,6 +807,7 @@ def test_a_question_asking_a_measure_the_passages_never_give_is_declined(bot):
         "What is the average CSO salary in the UK in pounds?",
         "When was the chief security officer role first created?",
         "How many employees does a CSO typically manage?",
+        "Do CSOs usually get bonuses or stock options on top of their salary?",  # pay besides a salary
     ):
         assert bot.ask(question).abstained, question
     # The measures they do give answer.
@@ -814,6 +815,7 @@ def test_a_question_asking_a_measure_the_passages_never_give_is_declined(bot):
         ("How much does a CSO make?", "$"),
         ("How many years of experience does a CSO need?", "years"),
         ("What percentage of their time do CSOs spend at a computer?", "percentage"),
+        ("What are the benefits of having a CSO?", "security"),  # what good one does is no perk
     ):
         answer = bot.ask(question)
         assert not answer.abstained and measure in answer.text, question
@@ -863,6 +865,8 @@ def test_a_question_asking_a_measure_the_passages_never_give_is_declined(bot):
         ("How much do they earn in the UK in pounds?", "They earn $143,541.", False),
         ("How much do they earn in pounds?", "They earn £90,000 a year.", True),
         ("What will it weigh in pounds?", "Each digit will weigh 33 lb (15 kg).", True),
+        ("Do they get bonuses?", "They earn $143,541 a year.", False),
+        ("Do they get bonuses?", "Most also get an annual bonus.", True),
     ],
 )
 def test_a_measure_asked_is_given_in_its_kind(question, quote, answered):

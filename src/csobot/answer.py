@@ -146,6 +146,14 @@ COUNT = (
     r"|(thir|four|fif|six|seven|eigh|nine)teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
     r"|hundreds?|thousands?|millions?|billions?|dozens?|half|several|few|couple|multiple|numerous)\b"
 )
+# Pay besides a salary, by name: "Do CSOs get bonuses or stock options?" matched the pay paragraph's
+# "salaries" (0.39 from "bonuses", read alone), which names none of it (README, "Abstention").
+PERKS = (
+    r"\b(bonus(es)?|stock[- ]options?|pensions?|retirement (benefits?|plans?|perks?|package)|401\s?\(?k\)?"
+    r"|health (insurance|benefits?|plans?)|insurance (plans?|polic(y|ies)|coverage|benefits?)|benefits? package"
+    r"|perks?|fringe benefits?|vacations?|paid (time off|leave)|annual leave|sick (days|leave)|company cars?"
+    r"|car allowance|expense accounts?|severance)\b"
+)
 # Words naming a share, asked ("What percentage…?") or given ("a larger percentage of their time").
 SHARE = "percent|percentage|proportion|fraction|share"
 MEASURES = tuple(
@@ -195,6 +203,8 @@ MEASURES = tuple(
         ),
         # "How many employees does a CSO manage?" is not answered by what one earns.
         (r"\bhow many\b(?!\s+(dollars|pounds|euros|yen|rupees|cents)\b)", COUNT),
+        # A kind of pay besides the salary, asked for by name: a text covering it names it.
+        (PERKS, PERKS),
         *(
             (rf"\bhow many {unit}s\b|\b{unit}s (a|per|each) (day|week|month|year)\b", rf"{NOT_A_RATE}\b{unit}s?\b")
             for unit in TIME_UNITS
