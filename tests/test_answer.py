@@ -807,7 +807,6 @@ def test_a_question_asking_a_measure_the_passages_never_give_is_declined(bot):
         "What is the average CSO salary in the UK in pounds?",
         "When was the chief security officer role first created?",
         "How many employees does a CSO typically manage?",
-        "Do CSOs usually get bonuses or stock options on top of their salary?",  # pay besides a salary
     ):
         assert bot.ask(question).abstained, question
     # The measures they do give answer.
@@ -815,10 +814,18 @@ def test_a_question_asking_a_measure_the_passages_never_give_is_declined(bot):
         ("How much does a CSO make?", "$"),
         ("How many years of experience does a CSO need?", "years"),
         ("What percentage of their time do CSOs spend at a computer?", "percentage"),
-        ("What are the benefits of having a CSO?", "security"),  # what good one does is no perk
     ):
         answer = bot.ask(question)
         assert not answer.abstained and measure in answer.text, question
+
+
+def test_a_kind_of_thing_asked_for_by_name_is_named_by_the_answer(bot):
+    """The pay paragraph is the nearest the documents come to bonuses, the experience paragraph to interviews."""
+    assert bot.ask("Do CSOs usually get bonuses or stock options on top of their salary?").abstained
+    assert bot.ask("What are common interview questions for a CSO position?").abstained
+    # What good one does is no perk; an interview in a preamble is no part of what is asked.
+    assert "security" in bot.ask("What are the benefits of having a CSO?").text
+    assert "communicate" in bot.ask("I'm interviewing CSO candidates next week. What skills should they have?").text
 
 
 @pytest.mark.parametrize(

@@ -146,13 +146,21 @@ COUNT = (
     r"|(thir|four|fif|six|seven|eigh|nine)teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
     r"|hundreds?|thousands?|millions?|billions?|dozens?|half|several|few|couple|multiple|numerous)\b"
 )
-# Pay besides a salary, by name: "Do CSOs get bonuses or stock options?" matched the pay paragraph's
-# "salaries" (0.39 from "bonuses", read alone), which names none of it (README, "Abstention").
-PERKS = (
-    r"\b(bonus(es)?|stock[- ]options?|pensions?|retirement (benefits?|plans?|perks?|package)|401\s?\(?k\)?"
-    r"|health (insurance|benefits?|plans?)|insurance (plans?|polic(y|ies)|coverage|benefits?)|benefits? package"
-    r"|perks?|fringe benefits?|vacations?|paid (time off|leave)|annual leave|sick (days|leave)|company cars?"
-    r"|car allowance|expense accounts?|severance)\b"
+# Things a text covering them names, asked for by name in what a question asks (not in a preamble: "I got roped
+# into interviewing candidates. What skills…?"): pay besides a salary ("Do CSOs get bonuses or stock options?"
+# matched the pay paragraph's "salaries", 0.39 from "bonuses" read alone) and steps of hiring someone ("What are
+# common interview questions for a CSO position?" matched the experience a position requires) (README,
+# "Abstention").
+NAMED_KINDS = tuple(
+    re.compile(kind, re.IGNORECASE)
+    for kind in (
+        r"\b(bonus(es)?|stock[- ]options?|pensions?|retirement (benefits?|plans?|perks?|package)|401\s?\(?k\)?"
+        r"|health (insurance|benefits?|plans?)|insurance (plans?|polic(y|ies)|coverage|benefits?)|benefits? package"
+        r"|perks?|fringe benefits?|vacations?|paid (time off|leave)|annual leave|sick (days|leave)|company cars?"
+        r"|car allowance|expense accounts?|severance)\b",
+        r"\b(interview(s|ed|ing|ers?)?|drug (tests?|testing|screens?)|background (checks?|screening)"
+        r"|reference checks?)\b",
+    )
 )
 # Words naming a share, asked ("What percentage…?") or given ("a larger percentage of their time").
 SHARE = "percent|percentage|proportion|fraction|share"
@@ -203,8 +211,6 @@ MEASURES = tuple(
         ),
         # "How many employees does a CSO manage?" is not answered by what one earns.
         (r"\bhow many\b(?!\s+(dollars|pounds|euros|yen|rupees|cents)\b)", COUNT),
-        # A kind of pay besides the salary, asked for by name: a text covering it names it.
-        (PERKS, PERKS),
         *(
             (rf"\bhow many {unit}s\b|\b{unit}s (a|per|each) (day|week|month|year)\b", rf"{NOT_A_RATE}\b{unit}s?\b")
             for unit in TIME_UNITS
@@ -815,7 +821,11 @@ class Chatbot:
 
 def _measures_asked(question: str, quotes: list[str], names_topic: bool = True) -> bool:
     """Whether `quotes` give every measure `question` asks for (`MEASURES`; a `PRICE` too, unless it
-    names the corpus's topic), or speak of the share of what it asks a share of (`SHARE_OF`)."""
+    names the corpus's topic), or speak of the share of what it asks a share of (`SHARE_OF`), and name
+    every kind of thing it asks for by name (`NAMED_KINDS`)."""
+    asking = asked(question)
+    if not all(any(kind.search(q) for q in quotes) for kind in NAMED_KINDS if kind.search(asking)):
+        return False
     measures = MEASURES if names_topic else (*MEASURES, PRICE)
     share = SHARE_OF.search(question)
     if share and any(m["whole"].lower() == share["whole"].lower() for q in quotes for m in SHARE_OF.finditer(q)):
