@@ -824,8 +824,12 @@ def test_a_kind_of_thing_asked_for_by_name_is_named_by_the_answer(bot):
     assert bot.ask("Do CSOs usually get bonuses or stock options on top of their salary?").abstained
     assert bot.ask("What are common interview questions for a CSO position?").abstained
     # What good one does is no perk; an interview in a preamble is no part of what is asked.
-    assert "security" in bot.ask("What are the benefits of having a CSO?").text
-    assert "communicate" in bot.ask("I'm interviewing CSO candidates next week. What skills should they have?").text
+    for question, quoted in (
+        ("What are the benefits of having a CSO?", "security"),
+        ("I'm interviewing CSO candidates next week. What skills should they have?", "communicate"),
+    ):
+        answer = bot.ask(question)
+        assert not answer.abstained and quoted in answer.text, question
 
 
 @pytest.mark.parametrize(
