@@ -71,17 +71,33 @@ def test_topic_words_and_typos_are_handled_by_the_query(retriever):
     assert "defin" in retriever.query("Do they define security goals?").terms
 
 
-def test_earning_in_idiom_is_read_as_the_plain_verb(retriever):
-    assert retriever.rewrite("What factors decide how much money a CSO takes home?")[0].endswith("a CSO earns?")
-    assert retriever.rewrite("Are they raking in more?")[0] == "Are they earning more?"
-    assert retriever.rewrite("Does a CSO take in consultants?")[0] == "Does a CSO take in consultants?"
-
-
-def test_a_word_the_model_knows_only_in_pieces_is_read_in_the_corpus_form(retriever):
-    assert retriever.rewrite("Do they have to be persuasive?")[0] == "Do they have to be persuade?"
-    assert retriever.rewrite("Is a criminology degree useful?")[0] == "Is a criminal degree useful?"
-    # Known whole to the model, a word keeps its meaning though it opens like one of the corpus's.
-    assert retriever.rewrite("What is the minimum salary?")[0] == "What is the minimum salary?"
+@pytest.mark.parametrize(
+    ("asked", "read"),
+    [
+        # Earning in idiom, as the plain verb; "take in" is no earning.
+        ("What factors decide how much money a CSO takes home?", "What factors decide how much money a CSO earns?"),
+        ("Are they raking in more?", "Are they earning more?"),
+        ("Does a CSO take in consultants?", "Does a CSO take in consultants?"),
+        # A word the model knows only in pieces, in the corpus's form; known whole, it keeps its meaning.
+        ("Do they have to be persuasive?", "Do they have to be persuade?"),
+        ("Is a criminology degree useful?", "Is a criminal degree useful?"),
+        ("What is the minimum salary?", "What is the minimum salary?"),
+        # Time passed is time spent, but not an exam passed.
+        ("Where do they pass most of the year?", "Where do they spend most of the year?"),
+        ("He passed two years in the police.", "He spent two years in the police."),
+        ("Can I pass the exam within a year?", "Can I pass the exam within a year?"),
+        # A day asked about whole is time spent; a when, a how often, a count are left alone.
+        ("What is a typical day for a CSO?", "What is a typical time spent for a CSO?"),
+        ("What's a day in the life of a CSO?", "What's the time spent of a CSO?"),
+        ("What does a CSO do all day?", "What does a CSO do all the time?"),
+        ("Where do they spend most of the workday?", "Where do they spend most of their time?"),
+        ("Could I be a CSO one day?", "Could I be a CSO one day?"),
+        ("What tools does a CSO use every day?", "What tools does a CSO use every day?"),
+        ("How many vacation days?", "How many vacation days?"),
+    ],
+)
+def test_a_question_is_read_in_plain_words(retriever, asked, read):
+    assert retriever.rewrite(asked)[0] == read
 
 
 def test_looks_like_asks_for_a_description_and_is_no_part_of_what_is_asked(retriever):
@@ -94,21 +110,6 @@ def test_where_any_job_is_done_is_no_part_of_what_is_asked(retriever):
     assert retriever.rewrite("What does a CSO do in a company?")[1] == ["What", "does", "a", "do?"]
     assert retriever.rewrite("who does a cso answer to at work")[1] == ["who", "does", "a", "answer", "to"]
     assert "companies?" in retriever.rewrite("What do CSOs earn at multinational companies?")[1]
-
-
-def test_time_passed_is_read_as_time_spent(retriever):
-    assert retriever.rewrite("Where do they pass most of the year?")[0] == "Where do they spend most of the year?"
-    assert retriever.rewrite("He passed two years in the police.")[0] == "He spent two years in the police."
-    assert retriever.rewrite("Can I pass the exam within a year?")[0] == "Can I pass the exam within a year?"
-
-
-def test_a_day_asked_about_whole_is_read_as_time_spent(retriever):
-    assert retriever.rewrite("What is a typical day for a CSO?")[0] == "What is a typical time spent for a CSO?"
-    assert retriever.rewrite("What's a day in the life of a CSO?")[0] == "What's the time spent of a CSO?"
-    assert retriever.rewrite("What does a CSO do all day?")[0] == "What does a CSO do all the time?"
-    assert retriever.rewrite("Where do they spend most of the workday?")[0] == "Where do they spend most of their time?"
-    for when in ("Could I be a CSO one day?", "What tools does a CSO use every day?", "How many vacation days?"):
-        assert retriever.rewrite(when)[0] == when
 
 
 def test_a_corpus_writing_of_days_keeps_its_day(tmp_path, embedder):
