@@ -447,6 +447,12 @@ def test_a_preamble_matching_nothing_does_not_hide_what_the_question_asks(bot):
     question = "What personal qualities and soft skills should I be watching for in them?"
     answer = bot.ask(f"{preamble} {question}")
     assert not answer.abstained and "possess certain skills" in answer.text
+    # Nor do statements after it, when the topic's name, left out of what is matched, ends the question.
+    answer = bot.ask(
+        "please what is the minimum study needed for be chief security officer? I am from Brazil, my "
+        "english is not so good, sorry."
+    )
+    assert not answer.abstained and "bachelor’s degree" in answer.text
 
 
 def test_a_question_naming_the_topic_and_nothing_the_passages_hold_is_answered_from_the_opening(bot):

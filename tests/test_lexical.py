@@ -25,6 +25,9 @@ def test_scores_are_shares_of_what_the_question_could_match():
     assert np.all(index.scores(terms("pizza recipe")) == 0)
     assert index.is_topic("offic") and not index.is_topic("salari")
     assert index.split_topic("Which officers earn a salary?") == (["Which", "earn", "a", "salary?"], ["officers"])
+    # A sentence's end stays with what is kept: the question still ends where it did.
+    kept, _ = index.split_topic("What do they pay officers? I am new.")
+    assert kept == ["What", "do", "they", "pay?", "I", "am", "new."]
 
 
 def test_speller_corrects_only_words_that_are_neither_in_the_corpus_nor_known():

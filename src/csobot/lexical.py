@@ -86,6 +86,11 @@ class LexicalIndex:
                 kept.append(word)
             elif word_terms:
                 dropped.append(word)
+                # Its sentence's end stays: lost with "CSO?", "what study is needed for be CSO? I am from Brazil."
+                # read as one question, and the statement's words as asked (`retrieval.asked`).
+                end = word.rstrip("\"'”’)")[-1:]
+                if end in ("?", ".", "!") and kept and not kept[-1].endswith(("?", ".", "!")):
+                    kept[-1] += end
         return kept, dropped
 
     def scores(self, query_terms: list[str]) -> np.ndarray:
