@@ -194,6 +194,12 @@ MEASURES = tuple(
             r"|built|formed|first|begin|began|start|started)\b",
             r"(?<![\d,.$£€])\b\d{3,4}s?\b(?![,.]\d)|\b(centur(y|ies)|decades?)\b",
         ),
+        # How often: "How often do those certifications need to be renewed?" is not answered by which there are.
+        (
+            r"\bhow (often|frequently|regularly)\b",
+            r"\b(often|frequent(ly)?|sometimes|occasionally|rarely|seldom|always|usually|regularly|never|daily|weekly"
+            r"|monthly|yearly|annually|once|twice|every|each|per)\b|\d",
+        ),
         (
             r"\bhow long\b",
             rf"{NOT_A_RATE}\b({'|'.join(TIME_UNITS)}|centur(y|ies)|seconds?|long|short|miles?|km|kilomet(er|re)s?|met(er|re)s?"
@@ -231,10 +237,12 @@ PRICE = (
 )
 # A "sentence" without one (a row of emoji or rules) says nothing to quote.
 LETTER_OR_DIGIT = re.compile(r"[^\W_]")
-# Requests no quotation can serve, whatever the corpus: to write new text ("Write me a Python function…"),
-# or to drop the bot's rules ("Ignore your instructions…").
+# Requests no quotation can serve, whatever the corpus: to write new text ("Write me a Python function…", "Tell
+# me a joke about security guards"), or to drop the bot's rules ("Ignore your instructions…").
 NOT_A_QUESTION = re.compile(
     r"^\s*(please\s+)?(write|generate|compose|draft|translate|rewrite|implement)\b"
+    r"|\b(tell|give|make up|come up with|share)\s+(me\s+|us\s+)?(a|an|some|another|any)\s+(\w+\s+)?"
+    r"(jokes?|poems?|riddles?|limericks?|haikus?|songs?|puns?)\b"
     r"|\b(ignore|disregard|forget)\b[^.?!]{0,40}\b(instructions?|rules|prompt|above|previous|prior|documents?|articles?"
     r"|texts?|context)\b|\b(system prompt|you are now)\b",
     re.IGNORECASE,
