@@ -121,6 +121,15 @@ WHAT_IS = re.compile(
     r"|\b(the\s+)?letters\b(?=[^?.!]*\bstand)",
     re.IGNORECASE,
 )
+# The documents themselves, named or summed up: asking nothing else ("Summarize the article", "What is this text
+# about?", "Give me an overview", `WHAT_IS`), a question asks what they are about, as the topic's name alone does.
+# Not "Tell me more." nor "Give me an overview of that": more of what was said before (`POINTING`), or of nothing.
+DOCUMENTS = re.compile(
+    r"\b(this|the|these)\s+(article|blog post|post|blog|page|documents?|docs|texts?|guide|piece|essay)('s|’s)?\b"
+    r"|\b(gist|recap|tl;?\s?dr|(main|key) (points|ideas|takeaways)|takeaways)\b",
+    re.IGNORECASE,
+)
+POINTING = re.compile(r"\b(this|that|these|those|it|its|them|they|he|she)\b", re.IGNORECASE)
 
 # "What does X look like?", "What is X like?" ask for X described: their "look like" and "like" are no part of
 # what they ask, and counted as words the passages lack, "What does a typical working day look like for a
@@ -390,7 +399,8 @@ class Retriever:
         """The question as the corpus would word it — acronyms the corpus never writes spelled out as it
         does, one term per acronym it defines, misspellings corrected against its vocabulary, earning and
         spending time in idiom put plainly (`EARNING`, `PASSING_TIME`), a day asked about whole as time spent
-        (`ROUTINE`), a word the model knows only in pieces in the corpus's form (`WordForms`) — and its words
+        (`ROUTINE`), a word the model knows only in pieces in the corpus's form (`WordForms`), a request to sum up the
+        documents as their topic's name (`DOCUMENTS`) — and its words
         split into those kept and those naming the corpus's topic, dropped since every passage shares them
         (`LexicalIndex.split_topic`), a request opening it ("Tell me about"), asking for a description ("look
         like", `DESCRIBED`) or setting it where any job is done ("in a company", `SETTING`) in neither. The model
@@ -406,6 +416,13 @@ class Retriever:
                 question = idiom.sub(plain, question)
         question = self.word_forms.correct(question)
         content = SETTING.sub("", DESCRIBED.sub("", WHAT_IS.sub("", REQUEST.sub("", question, count=1))))
+        rest = DOCUMENTS.sub("", content)
+        if (
+            self.topic_text
+            and (rest != content or WHAT_IS.search(question))
+            and not (terms(rest) or POINTING.search(rest))
+        ):
+            question = content = abbreviated(self.topic_text, self.stored.acronyms)
         return question, *self.stored.lexical.split_topic(content if content.strip() else question)
 
     def sentence_scores(self, query: Query) -> np.ndarray:
