@@ -951,6 +951,7 @@ def test_a_why_question_is_answered_with_the_sentence_giving_a_reason(bot):
         "Why is a CSO important to an organization?",
         "Why is the CSO role important to an organization?",
         "I run a small shop. Why does a company actually need a CSO?",  # asked after a preamble
+        "What happens without a CSO?",  # what follows from it
     ):
         answer = bot.ask(question)
         assert "Without his wisdom" in answer.text and "hackers" in answer.text, question

@@ -28,6 +28,7 @@ def test_scores_are_shares_of_what_the_question_could_match():
     # A sentence's end stays with what is kept: the question still ends where it did.
     kept, _ = index.split_topic("What do they pay officers? I am new.")
     assert kept == ["What", "do", "they", "pay?", "I", "am", "new."]
+    assert index.split_topic("Who pays officers?")[0] == ["Who", "pays"]  # where no sentence follows, it is not moved
 
 
 def test_speller_corrects_only_words_that_are_neither_in_the_corpus_nor_known():

@@ -80,16 +80,18 @@ class LexicalIndex:
         passage shares them."""
         kept: list[str] = []
         dropped: list[str] = []
-        for word in text.split():
+        words = text.split()
+        for n, word in enumerate(words):
             word_terms = terms(word)
             if not any(self.is_topic(t) for t in word_terms):
                 kept.append(word)
             elif word_terms:
                 dropped.append(word)
-                # Its sentence's end stays: lost with "CSO?", "what study is needed for be CSO? I am from Brazil."
-                # read as one question, and the statement's words as asked (`retrieval.asked`).
+                # Its sentence's end stays, where another sentence follows: lost with "CSO?", "what study is needed
+                # for be CSO? I am from Brazil." read as one question, and the statement's words as asked
+                # (`retrieval.asked`). At the end it would only move what the model reads ("What happens without a?").
                 end = word.rstrip("\"'”’)")[-1:]
-                if end in ("?", ".", "!") and kept and not kept[-1].endswith(("?", ".", "!")):
+                if end in ("?", ".", "!") and kept and not kept[-1].endswith(("?", ".", "!")) and n < len(words) - 1:
                     kept[-1] += end
         return kept, dropped
 
