@@ -94,6 +94,10 @@ def test_topic_words_and_typos_are_handled_by_the_query(retriever):
         ("Could I be a CSO one day?", "Could I be a CSO one day?"),
         ("What tools does a CSO use every day?", "What tools does a CSO use every day?"),
         ("How many vacation days?", "How many vacation days?"),
+        # Work done day to day is the work done.
+        ("What does the CSO do day to day?", "What does the CSO do?"),
+        ("What are the day-to-day duties of a CSO?", "What are the duties of a CSO?"),
+        ("What does a CSO do on a daily basis?", "What does a CSO do?"),
     ],
 )
 def test_a_question_is_read_in_plain_words(retriever, asked, read):

@@ -79,7 +79,8 @@ PASSING_TIME = re.compile(
 # "What is a typical day for a CSO?" matches no sentence of "They spend a larger percentage of their time…" (0.12;
 # read as "a typical time spent", 0.31). Read so only by a corpus that never writes of days (`DAYS`), whose own
 # "day" would say what it means. Not "one day", "every day", "per day" or "vacation days": a when, a how often,
-# a rate, a count.
+# a rate, a count. Work done "day to day" or "on a daily basis" is the work done: "What does the CSO do day to
+# day?" asks what "What does the CSO do?" asks, and matched nothing with "day".
 DAYS = frozenset({"day", "days", "daily", "workday", "workdays"})
 ROUTINE = (
     (re.compile(r"\b(a|the)\s+day\s+in\s+the\s+life\b", re.IGNORECASE), "the time spent"),
@@ -92,6 +93,7 @@ ROUTINE = (
         r"\1 time spent",
     ),
     (re.compile(r"\ball\s+day(\s+long)?\b", re.IGNORECASE), "all the time"),
+    (re.compile(r"\s*\b(on\s+a\s+(day-to-day|daily)\s+basis|day[- ]to[- ]day)\b", re.IGNORECASE), ""),
     (
         re.compile(
             r"\b((spend|spends|spending|spent)(\s+\w+){0,2}?\s+)(the|their|his|her|your|my)\s+((work|working)\s+)?"
