@@ -399,6 +399,7 @@ def test_a_question_naming_only_the_topic_is_answered_from_the_opening(bot):
         "Tell me about the CSO",
         "Describe the CSO.",
         "cso definition",
+        "chief security officer job description",  # what the job is, not where "job" is written
         "What do the letters CSO stand for?",  # asks what the name is short for, as "What does CSO stand for?"
         "What is the CSO acronym?",
     ):

@@ -115,11 +115,12 @@ SETTING = re.compile(
 # "??" or "?!" typed for emphasis asks what "?" does; the model reads them otherwise: "What does CSO stand
 # for??" is 0.21 from the opening that says, with one "?" 0.25 (`ABSTAIN_BELOW` is 0.22).
 EMPHASIS = re.compile(r"([?!])[?!]+")
-# Nouns asking what a thing is ("cso definition", "the meaning of CSO"), or what a name is short for ("What do
-# the letters CSO stand for?"): a request too, wherever they stand. Not "stand for" itself: "What does AFC stand
-# for?" finds "The American Football Conference (AFC)…" by it.
+# Nouns asking what a thing is ("cso definition", "the meaning of CSO", "CSO job description", whose "job" drew
+# "new to the job" in the pay paragraph), or what a name is short for ("What do the letters CSO stand for?"): a
+# request too, wherever they stand. Not "stand for" itself: "What does AFC stand for?" finds "The American
+# Football Conference (AFC)…" by it.
 WHAT_IS = re.compile(
-    r"\b(definition|meaning|overview|summary|description|abbreviation|acronym)(\s+(of|for))?\b"
+    r"\b((job|role|position)\s+)?(definition|meaning|overview|summary|description|abbreviation|acronym)(\s+(of|for))?\b"
     r"|\b(the\s+)?letters\b(?=[^?.!]*\bstand)",
     re.IGNORECASE,
 )
