@@ -301,6 +301,15 @@ def test_a_follow_up_asking_for_the_most_of_what_was_asked_is_read_with_it(bot):
     assert "$300,000" in answer.text
 
 
+def test_a_follow_up_asking_only_in_what_or_from_whom_is_read_with_the_question_before(bot):
+    """Alone, "areas" matches "which areas you need to protect"; "subject" matches nothing, with "tho" beside it."""
+    answer = bot.ask("in what areas?", history=chat("How much experience do I need to become a CSO?"))
+    assert "managing multiple security teams" in answer.text
+    assert "managing multiple security teams" not in bot.ask("in what areas?").text
+    answer = bot.ask("in what subject tho?", history=chat("do employers prefer a grad degree for cso jobs?"))
+    assert not answer.abstained and "information security" in answer.text
+
+
 def test_a_follow_up_naming_its_subject_by_pronoun_is_read_with_the_previous_questions_topic(bot):
     """With the whole previous question, "duties" would bring the duties; "they" are the CSOs."""
     opening = [s.text for s in bot.retriever.stored.sentences if s.paragraph == 0]

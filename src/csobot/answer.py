@@ -282,6 +282,12 @@ ELLIPSIS = re.compile(
     rf"\W*(({FOLLOW_UP_OPENERS})\W+)?(the\s+)?(\w+est|most|least|top|maximum|minimum)(\s+(one|ones|end))?\W*",
     re.IGNORECASE,
 )
+# A follow-up asking only in what, for which, from whom…: "In what areas?" after "How much experience do I need?"
+# asks the areas of that experience, where alone it matched "which areas you need to protect".
+FRAGMENT = re.compile(
+    rf"\W*(({FOLLOW_UP_OPENERS})\W+)?(in|for|from|to|with|at|on|of|by|about)\s+(what|which|whom|where)(\s+\w+){{0,2}}\W*",
+    re.IGNORECASE,
+)
 # Where one question asks two: "What's the minimum degree, and what's the average pay?", "Who do they answer to?
 # Do they handle physical security?". Not where the second asks about what the first names ("…risk management,
 # and what is it supposed to achieve?", "Why does a company need a CSO, and what could happen without one?"):
@@ -452,7 +458,7 @@ class Chatbot:
         if query is None:
             return self.declined(question)
         read_back = None  # the question read with the one before, once read
-        if previous and (BACK.search(question) or ELLIPSIS.fullmatch(question)):
+        if previous and (BACK.search(question) or ELLIPSIS.fullmatch(question) or FRAGMENT.fullmatch(question)):
             read_back = self.answer(question, self.retriever.query(f"{question} {previous}"), shown)
             if not read_back.abstained:
                 return read_back
