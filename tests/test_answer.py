@@ -415,18 +415,20 @@ def test_a_question_naming_only_the_topic_is_answered_from_the_opening(bot):
         assert quoted_sentences(bot.ask(question).text) == [s.text for s in opening], question
 
 
-def test_a_question_about_the_documents_as_a_whole_is_answered_from_the_opening(bot, raw_index, embedder):
+ABOUT_THE_DOCUMENTS = (
+    "Summarize the article.",
+    "What is this text about?",
+    "Give me an overview",
+    "TL;DR of the article",
+    "What are the main points of the article?",
+)
+
+
+def test_a_question_about_the_documents_as_a_whole_is_answered_from_the_opening(bot):
     """Asked to sum up, with nothing else named, the documents say what they are about as asked "What is a CSO?"."""
-    for chatbot in (bot, Chatbot.load(raw_index, embedder)):
-        by_name = chatbot.ask("What is a CSO?").text
-        for question in (
-            "Summarize the article.",
-            "What is this text about?",
-            "Give me an overview",
-            "TL;DR of the article",
-            "What are the main points of the article?",
-        ):
-            assert chatbot.ask(question).text == by_name, question
+    by_name = bot.ask("What is a CSO?").text
+    for question in ABOUT_THE_DOCUMENTS:
+        assert bot.ask(question).text == by_name, question
     # Named beside what is asked, the documents are no request to sum them up; nor is what points back at the answer
     # before, or asks for more of nothing.
     assert "$143,541" in bot.ask("What does the article say a CSO earns?").text
@@ -437,6 +439,13 @@ def test_a_question_about_the_documents_as_a_whole_is_answered_from_the_opening(
     ]
     assert "$300,000" in bot.ask("Give me an overview of that", history).text
     assert bot.ask("Tell me more.").abstained
+
+
+def test_the_raw_article_as_a_whole_is_answered_from_its_opening(raw_index, embedder):
+    chatbot = Chatbot.load(raw_index, embedder)
+    by_name = chatbot.ask("What is a CSO?").text
+    for question in ABOUT_THE_DOCUMENTS:
+        assert chatbot.ask(question).text == by_name, question
 
 
 def test_requests_for_new_text_or_to_drop_the_rules_are_declined_even_near_the_topic(bot):
