@@ -299,6 +299,10 @@ def test_a_follow_up_asking_for_the_most_of_what_was_asked_is_read_with_it(bot):
     """Alone, "highest" matches "the best salaries" and "the most respected executives"."""
     answer = bot.ask("And the highest?", history=chat("What's the average CSO salary?"))
     assert "$300,000" in answer.text
+    # Which of what was just named is the most so: alone, "important" drew the duties.
+    answer = bot.ask("Which is most important?", history=chat("What skills does a CSO need?"))
+    assert "communicate effectively" in answer.text
+    assert "communicate effectively" not in bot.ask("Which is most important?").text
 
 
 def test_a_follow_up_asking_only_in_what_or_from_whom_is_read_with_the_question_before(bot):
