@@ -278,7 +278,8 @@ FOLLOW_UP_OPENERS = "and|but|so|also|then|what about|how about"
 FOLLOW_UP_OPENING = re.compile(rf"^\W*({FOLLOW_UP_OPENERS})\b", re.IGNORECASE)
 # A follow-up asking only for the most or least of something, which it leaves unsaid: "And the highest?" after
 # "What's the average salary?" asks the highest salary. Alone, "highest" would match whatever says "best" or "most".
-# So does one asking which of what was just named is the most so ("Which is most important?" after the skills).
+# One asking which of what was just named is the most so is such a follow-up too: "Which is most important?" after
+# the skills asks which skill, and alone drew the duties for "important".
 ELLIPSIS = re.compile(
     rf"\W*(({FOLLOW_UP_OPENERS})\W+)?(which\s+(ones?\s+)?(is|are)\s+)?(the\s+)?"
     r"(\w+est|(most|least)(\s+\w+)?|top|maximum|minimum)(\s+(one|ones|end))?\W*",
