@@ -21,7 +21,7 @@ from .embedding import Embedder
 from .errors import CsobotError
 from .index import StoredIndex
 from .lexical import SENTENCE_OPENING, terms
-from .retrieval import EARNS, Hit, PieceMatch, Query, Retriever, asked, stated
+from .retrieval import DEMONSTRATIVES, EARNS, Hit, PieceMatch, Query, Retriever, asked, stated
 
 # Chunks whose sentences compete to answer.
 CANDIDATE_CHUNKS = 6
@@ -257,7 +257,6 @@ MORE = re.compile(
 # quote that answer again. "Besides goals, what else does a CSO develop?" names its own point of departure;
 # so does "Which strengths, apart from talking to people, help someone in this post?", whose "this" points at
 # the post.
-DEMONSTRATIVES = "those|these|that|this"
 DEMONSTRATIVE = re.compile(rf"\b({DEMONSTRATIVES})\b", re.IGNORECASE)
 BEYOND_THAT = re.compile(
     rf"\b(besides|other than|apart from|aside from|beyond|more than)\s+({DEMONSTRATIVES})\b", re.IGNORECASE
@@ -276,19 +275,20 @@ BACK = re.compile(
 # How a follow-up opens: "And at most?", "What about skills?".
 FOLLOW_UP_OPENERS = "and|but|so|also|then|what about|how about"
 FOLLOW_UP_OPENING = re.compile(rf"^\W*({FOLLOW_UP_OPENERS})\b", re.IGNORECASE)
+OPENED_AS_FOLLOW_UP = rf"\W*(({FOLLOW_UP_OPENERS})\W+)?"  # what a follow-up's own words may come after
 # A follow-up asking only for the most or least of something, which it leaves unsaid: "And the highest?" after
 # "What's the average salary?" asks the highest salary. Alone, "highest" would match whatever says "best" or "most".
 # One asking which of what was just named is the most so is such a follow-up too: "Which is most important?" after
 # the skills asks which skill, and alone drew the duties for "important".
 ELLIPSIS = re.compile(
-    rf"\W*(({FOLLOW_UP_OPENERS})\W+)?(which\s+(ones?\s+)?(is|are)\s+)?(the\s+)?"
+    rf"{OPENED_AS_FOLLOW_UP}(which\s+(ones?\s+)?(is|are)\s+)?(the\s+)?"
     r"(\w+est|(most|least)(\s+\w+)?|top|maximum|minimum)(\s+(one|ones|end))?\W*",
     re.IGNORECASE,
 )
 # A follow-up asking only in what, for which, from whom…: "In what areas?" after "How much experience do I need?"
 # asks the areas of that experience, where alone it matched "which areas you need to protect".
 FRAGMENT = re.compile(
-    rf"\W*(({FOLLOW_UP_OPENERS})\W+)?(in|for|from|to|with|at|on|of|by|about)\s+(what|which|whom|where)(\s+\w+){{0,2}}\W*",
+    rf"{OPENED_AS_FOLLOW_UP}(in|for|from|to|with|at|on|of|by|about)\s+(what|which|whom|where)(\s+\w+){{0,2}}\W*",
     re.IGNORECASE,
 )
 # Where one question asks two: "What's the minimum degree, and what's the average pay?", "Who do they answer to?

@@ -132,7 +132,8 @@ DOCUMENTS = re.compile(
     r"|\b(gist|recap|tl;?\s?dr|(main|key) (points|ideas|takeaways)|takeaways)\b",
     re.IGNORECASE,
 )
-POINTING = re.compile(r"\b(this|that|these|those|it|its|them|they|he|she)\b", re.IGNORECASE)
+DEMONSTRATIVES = "those|these|that|this"  # pointing at what was said, here and in follow-ups (`answer`)
+POINTING = re.compile(rf"\b({DEMONSTRATIVES}|it|its|them|they|he|she)\b", re.IGNORECASE)
 
 # "What does X look like?", "What is X like?" ask for X described: their "look like" and "like" are no part of
 # what they ask, and counted as words the passages lack, "What does a typical working day look like for a
