@@ -489,6 +489,15 @@ def test_a_question_in_the_words_of_a_heading_is_answered_from_its_section(heade
     assert not answer.abstained and "cluster tightly" in answer.text
 
 
+def test_a_request_said_after_a_preamble_is_read_for_what_it_asks(bot):
+    """ "break down … for me" made it 0.21 from the nearest sentence, declined."""
+    answer = bot.ask(
+        "Hi! So my cousin just got promoted to chief security officer at her company and I honestly have no clue "
+        "what she'll be doing day to day. Could you break down her main responsibilities for me?"
+    )
+    assert not answer.abstained and "global security policy" in answer.text
+
+
 def test_a_preamble_matching_nothing_does_not_hide_what_the_question_asks(bot):
     """The statements dilute what the passages hold of the question; what it asks, they hold."""
     preamble = "I'm in finance and somehow got roped into interviewing candidates for our CSO opening next month."

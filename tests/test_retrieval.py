@@ -98,10 +98,31 @@ def test_topic_words_and_typos_are_handled_by_the_query(retriever):
         ("What does the CSO do day to day?", "What does the CSO do?"),
         ("What are the day-to-day duties of a CSO?", "What are the duties of a CSO?"),
         ("What does a CSO do on a daily basis?", "What does a CSO do?"),
+        ("What's the daily grind of a CSO?", "What's the time spent of a CSO?"),
     ],
 )
 def test_a_question_is_read_in_plain_words(retriever, asked, read):
     assert retriever.rewrite(asked)[0] == read
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Could you break down her main responsibilities for me?",
+        "Can you walk me through her main responsibilities?",
+        "Do you know her main responsibilities?",
+        "Mind telling me her main responsibilities?",
+        "I'd like to know her main responsibilities?",
+        "I was wondering her main responsibilities?",
+    ],
+)
+def test_a_request_and_whom_it_is_for_are_no_part_of_what_is_asked(retriever, question):
+    assert retriever.rewrite(question)[1] == ["her", "main", "responsibilities?"]
+
+
+def test_for_whom_is_dropped_only_where_a_request_ends(retriever):
+    assert retriever.rewrite("What is a CSO responsible for?")[1][-1] == "for?"
+    assert "me" in retriever.rewrite("Is a CSO job for me or for a lawyer?")[1]
 
 
 def test_looks_like_asks_for_a_description_and_is_no_part_of_what_is_asked(retriever):

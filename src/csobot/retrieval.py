@@ -51,10 +51,15 @@ KIN_SIMILARITY = 0.3
 # alone, is 0.66 from a piece of "doctorate", where strangers stay below 0.5 ("MSc" 0.49 from "master",
 # "FBI" 0.45 from "enforcement", "Microsoft" 0.42 from "computer", "MBA" 0.39) (README, "Abstention").
 ALIAS_SIMILARITY = 0.6
-# A request opening a question ("Tell me about…", "Describe…") says how to answer, not what about.
+# A request opening a question ("Tell me about…", "Describe…", "Do you know who…") says how to answer, not what about:
+# "Do you know who a CSO reports to?" drew the duties for "know", and "Mind telling me what a CSO does?" was declined.
 REQUEST = re.compile(
-    r"^\W*(please\s+)?((can|could|would) you\s+)?(please\s+)?(tell me( more)?( about)?|define|describe|explain|"
-    r"give me( an overview of| a summary of)?|show me|list|summari[sz]e|outline)\b",
+    r"^\W*(please\s+)?((can|could|would|do|does) (you|anyone)\s+)?(please\s+)?(tell me( more)?( about)?|define|"
+    r"describe|explain|give me( an?( quick| short| brief)? (overview|summary|rundown|breakdown) of)?|show me|list|"
+    r"summari[sz]e|outline|sum up|break down|spell out|(walk|run|take) (me|us) through|go (over|through)|know|"
+    r"help me understand|any idea|mind (telling|showing|explaining|sharing)( me| us)?|"
+    r"i('d| would) (like|love) to (know|learn|understand)|i (want|need|wish) to (know|learn|understand)|"
+    r"i('m| am| was) (wondering|curious)( about)?|i('ve| have)( always)? wondered)\b",
     re.IGNORECASE,
 )
 # Earning in idiom ("What do these execs take home?"), read as the plain verb in the same form: the model ties
@@ -84,7 +89,7 @@ PASSING_TIME = re.compile(
 DAYS = frozenset({"day", "days", "daily", "workday", "workdays"})
 ROUTINE = (
     (re.compile(r"\b(a|the)\s+day\s+in\s+the\s+life\b", re.IGNORECASE), "the time spent"),
-    (re.compile(r"\b(daily|day-to-day)\s+(routine|life|schedule)\b", re.IGNORECASE), "time spent"),
+    (re.compile(r"\b(daily|day-to-day)\s+(routine|life|schedule|grind)\b", re.IGNORECASE), "time spent"),
     (
         re.compile(
             r"\b(typical|normal|usual|average|ordinary|regular|standard)\s+((work|working|business)\s+)?(day|workday)\b",
@@ -112,6 +117,9 @@ SETTING = re.compile(
     r"|\s+(at work|on the job)(?=\W*$)",
     re.IGNORECASE,
 )
+# Who a request is for, said last ("Could you list her main responsibilities for me?"), is no part of what it asks:
+# read with it, that question was 0.20 from the nearest sentence, declined, and 0.38 without.
+FOR_WHOM = re.compile(r"\s*,?\s+for\s+(me|us)\b(?=\s*([?.!]|$))", re.IGNORECASE)
 # "??" or "?!" typed for emphasis asks what "?" does; the model reads them otherwise: "What does CSO stand
 # for??" is 0.21 from the opening that says, with one "?" 0.25 (`ABSTAIN_BELOW` is 0.22).
 EMPHASIS = re.compile(r"([?!])[?!]+")
@@ -419,7 +427,8 @@ class Retriever:
             for idiom, plain in ROUTINE:
                 question = idiom.sub(plain, question)
         question = self.word_forms.correct(question)
-        content = SETTING.sub("", DESCRIBED.sub("", WHAT_IS.sub("", REQUEST.sub("", question, count=1))))
+        content = FOR_WHOM.sub("", REQUEST.sub("", question, count=1))
+        content = SETTING.sub("", DESCRIBED.sub("", WHAT_IS.sub("", content)))
         rest = DOCUMENTS.sub("", content)
         if (
             self.topic_text
