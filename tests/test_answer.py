@@ -176,6 +176,8 @@ def test_a_follow_up_pointing_back_reads_the_previous_question_first(bot):
     follow_up = "Is that enough, or do companies usually want more?"
     assert "doctorate" in bot.ask(follow_up, history=chat("What degree do you need to become a CSO?")).text
     assert "doctorate" not in bot.ask(follow_up).text
+    follow_up = "Is that usually enough though?"
+    assert "doctorate" in bot.ask(follow_up, history=chat("What degree do you need to become a CSO?")).text
 
 
 @pytest.mark.parametrize(
@@ -185,6 +187,7 @@ def test_a_follow_up_pointing_back_reads_the_previous_question_first(bot):
         ("Is that enough, or do companies usually want more?", True),
         ("Are those required for the job?", True),
         ("Is this common?", True),
+        ("Is that usually enough though?", True),
         ("What are these typical duties?", False),  # a determiner: the question names what it asks about
         ("Does this top post need a degree?", False),
         ("Which targets that line up with the plan does a CSO set?", False),

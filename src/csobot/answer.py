@@ -267,8 +267,9 @@ BEYOND_THAT = re.compile(
 # relative pronoun ("targets that line up with…"): those speak of what the question itself names.
 BACK = re.compile(
     rf"\b({DEMONSTRATIVES})\b(?=\s*([?.!,;]|$)|\s+(is|are|was|were|one|ones|do|does|mean|means)\b"
-    # "Is that enough, or…?", "Are those required for…?"; not "these typical duties", a determiner.
-    r"|\s+(enough|sufficient|required|necessary|needed|mandatory|essential|normal|common|typical|true|all)"
+    # "Is that enough, or…?", "Is that usually enough though?", "Are those required for…?"; not "these typical
+    # duties", a determiner.
+    r"|(\s+(\w+ly|always|still))?\s+(enough|sufficient|required|necessary|needed|mandatory|essential|normal|common|typical|true|all)"
     r"(?=\s*([?.!,;]|$)|\s+(or|for|to|in|at|and|though)\b))",
     re.IGNORECASE,
 )
