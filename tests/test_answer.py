@@ -14,6 +14,7 @@ from csobot.answer import (
     CONSEQUENCE,
     COVERED_FROM,
     ELLIPSIS,
+    FRAGMENT,
     MAX_SENTENCES,
     MAX_WORDS,
     PARTS,
@@ -306,6 +307,28 @@ def test_a_follow_up_asking_for_the_most_of_what_was_asked_is_read_with_it(bot):
     answer = bot.ask("Which is most important?", history=chat("What skills does a CSO need?"))
     assert "communicate effectively" in answer.text
     assert "communicate effectively" not in bot.ask("Which is most important?").text
+    answer = bot.ask("ok and what's the very top?", history=chat("What's the typical CSO salary?"))
+    assert "$300,000" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("question", "form"),
+    [
+        ("ok and what's the very top?", ELLIPSIS),
+        ("What's the highest?", ELLIPSIS),
+        ("in what subject, though?", FRAGMENT),
+        ("Thanks! And from whom?", FRAGMENT),
+    ],
+)
+def test_a_follow_up_may_open_with_thanks_and_close_with_though(question, form):
+    assert form.fullmatch(question)
+
+
+@pytest.mark.parametrize(
+    "question", ["What's the best degree?", "What is the largest company?", "In what city, Paris?"]
+)
+def test_a_question_naming_what_it_asks_is_no_ellipsis_nor_fragment(question):
+    assert not ELLIPSIS.fullmatch(question) and not FRAGMENT.fullmatch(question)
 
 
 def test_a_follow_up_asking_only_in_what_or_from_whom_is_read_with_the_question_before(bot):

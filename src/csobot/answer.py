@@ -276,20 +276,23 @@ BACK = re.compile(
 # How a follow-up opens: "And at most?", "What about skills?".
 FOLLOW_UP_OPENERS = "and|but|so|also|then|what about|how about"
 FOLLOW_UP_OPENING = re.compile(rf"^\W*({FOLLOW_UP_OPENERS})\b", re.IGNORECASE)
-OPENED_AS_FOLLOW_UP = rf"\W*(({FOLLOW_UP_OPENERS})\W+)?"  # what a follow-up's own words may come after
+# What a follow-up's own words may come after ("ok and what's the very top?") and before ("in what subject, though?").
+OPENED_AS_FOLLOW_UP = rf"\W*((ok|okay|right|alright|cool|great|thanks)\W+)?(({FOLLOW_UP_OPENERS})\W+)?"
+CLOSED_AS_FOLLOW_UP = r"(\W+(though|then|exactly|again|please))?\W*"
 # A follow-up asking only for the most or least of something, which it leaves unsaid: "And the highest?" after
 # "What's the average salary?" asks the highest salary. Alone, "highest" would match whatever says "best" or "most".
 # One asking which of what was just named is the most so is such a follow-up too: "Which is most important?" after
 # the skills asks which skill, and alone drew the duties for "important".
 ELLIPSIS = re.compile(
-    rf"{OPENED_AS_FOLLOW_UP}(which\s+(ones?\s+)?(is|are)\s+)?(the\s+)?"
-    r"(\w+est|(most|least)(\s+\w+)?|top|maximum|minimum)(\s+(one|ones|end))?\W*",
+    rf"{OPENED_AS_FOLLOW_UP}((which|what)(\s+ones?)?(\s+is|\s+are|'s|’s)\s+)?(the\s+)?(very\s+)?"
+    rf"(\w+est|(most|least)(\s+\w+)?|top|maximum|minimum)(\s+(one|ones|end))?{CLOSED_AS_FOLLOW_UP}",
     re.IGNORECASE,
 )
 # A follow-up asking only in what, for which, from whom…: "In what areas?" after "How much experience do I need?"
 # asks the areas of that experience, where alone it matched "which areas you need to protect".
 FRAGMENT = re.compile(
-    rf"{OPENED_AS_FOLLOW_UP}(in|for|from|to|with|at|on|of|by|about)\s+(what|which|whom|where)(\s+\w+){{0,2}}\W*",
+    rf"{OPENED_AS_FOLLOW_UP}(in|for|from|to|with|at|on|of|by|about)\s+(what|which|whom|where)(\s+\w+){{0,2}}"
+    rf"{CLOSED_AS_FOLLOW_UP}",
     re.IGNORECASE,
 )
 # Where one question asks two: "What's the minimum degree, and what's the average pay?", "Who do they answer to?
