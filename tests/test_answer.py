@@ -524,6 +524,12 @@ def test_a_request_said_after_a_preamble_is_read_for_what_it_asks(bot):
     assert not answer.abstained and "global security policy" in answer.text
 
 
+def test_thanks_said_after_a_question_is_no_part_of_what_it_asks(bot):
+    question = "Hey! Quick thing, I'm kinda nosy. Do CSOs mostly sit at a desk all day or are they out and about a lot?"
+    answer = bot.ask(f"{question} thx")
+    assert not answer.abstained and "behind a computer" in answer.text
+
+
 def test_a_preamble_matching_nothing_does_not_hide_what_the_question_asks(bot):
     """The statements dilute what the passages hold of the question; what it asks, they hold."""
     preamble = "I'm in finance and somehow got roped into interviewing candidates for our CSO opening next month."

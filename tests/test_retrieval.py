@@ -4,7 +4,7 @@ import pytest
 from csobot.answer import COVERED_FROM
 from csobot.errors import CsobotError
 from csobot.index import build_index
-from csobot.retrieval import Retriever
+from csobot.retrieval import Retriever, asked
 
 # Each question, and a phrase only the passage that answers it holds (read off the article).
 QUESTIONS = [
@@ -123,6 +123,19 @@ def test_a_request_and_whom_it_is_for_are_no_part_of_what_is_asked(retriever, qu
 def test_for_whom_is_dropped_only_where_a_request_ends(retriever):
     assert retriever.rewrite("What is a CSO responsible for?")[1][-1] == "for?"
     assert "me" in retriever.rewrite("Is a CSO job for me or for a lawyer?")[1]
+
+
+@pytest.mark.parametrize(
+    ("question", "asking"),
+    [
+        ("Do CSOs travel? thx", "Do CSOs travel?"),
+        ("Hi! Do CSOs travel? Thanks so much", "Do CSOs travel?"),
+        ("what degree i need? i am from Brazil", "what degree i need?"),
+        ("Do CSOs travel? and what about pay", "Do CSOs travel? and what about pay"),
+    ],
+)
+def test_what_is_asked_leaves_out_the_statements_and_thanks_around_it(question, asking):
+    assert asked(question) == asking
 
 
 def test_looks_like_asks_for_a_description_and_is_no_part_of_what_is_asked(retriever):

@@ -21,7 +21,7 @@ from .embedding import Embedder
 from .errors import CsobotError
 from .index import StoredIndex
 from .lexical import SENTENCE_OPENING, terms
-from .retrieval import DEMONSTRATIVES, EARNS, Hit, PieceMatch, Query, Retriever, asked, stated
+from .retrieval import DEMONSTRATIVES, EARNS, SMALL_TALK, Hit, PieceMatch, Query, Retriever, asked, stated
 
 # Chunks whose sentences compete to answer.
 CANDIDATE_CHUNKS = 6
@@ -321,12 +321,6 @@ ALL_SAID = "That is all the documents say about it."
 MARKER = re.compile(r"\[\d+\]")
 QUOTE_BREAK = re.compile(rf"{MARKER.pattern}|\n|{OMISSION}")
 MIN_QUOTE_WORDS = 3
-# Chat that asks nothing: greetings, thanks, acknowledgements. Not a follow-up to read with the question before.
-SMALL_TALK = re.compile(
-    r"(\W*(hi|hello|hey|thanks|thank you|thank u|thx|ty|ok|okay|cool|great|nice|awesome|perfect|got it|bye|"
-    r"goodbye|cheers|good (morning|afternoon|evening))(\W+(so|very) much)?(\W+(a lot|again|there))?)+\W*",
-    re.IGNORECASE,
-)
 # Sentences about the document rather than its subject ("this post will shed more light…").
 META = re.compile(r"\b(this|the) (post|article|page|blog|guide|website)\b", re.IGNORECASE)
 

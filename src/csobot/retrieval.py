@@ -36,6 +36,13 @@ SENTENCE_END = (".", "?", "!", ":")
 # what the asker is (`FIRST_PERSON`, `asked`).
 STATEMENT_BREAK = re.compile(r"(?<=[.?!])\s+(?=\S)")
 WORD_CHARS = re.compile(r"[A-Za-z]+")
+# Chat that asks nothing: greetings, thanks, acknowledgements. Not a follow-up to read with the question before,
+# nor, said after a question ("…or are they out and about a lot? thx"), part of what it asks.
+SMALL_TALK = re.compile(
+    r"(\W*(hi|hello|hey|thanks|thank you|thank u|thx|ty|ok|okay|cool|great|nice|awesome|perfect|got it|bye|"
+    r"goodbye|cheers|good (morning|afternoon|evening))(\W+(so|very) much)?(\W+(a lot|again|there))?)+\W*",
+    re.IGNORECASE,
+)
 # Who a sentence is about when it opens so: the one asking ("i am from Brazil"), who says, not asks.
 FIRST_PERSON = re.compile(r"\W*(i|i'm|im|i've|ive|i'd|my|we|we're|our)\b", re.IGNORECASE)
 # "a/an" after these opens what a question asks about: its subject ("does a nurse earn"), owner ("of a nurse") or
@@ -589,7 +596,11 @@ def _split_statements(question: str) -> tuple[str, str]:
         return question, ""
     # Typed without its full stop, what the asker says of themselves after a question is a statement all the same:
     # "what degree i need? i am from Brazil" asks nothing of Brazil.
-    said = [p.endswith((".", "!")) or (not p.endswith("?") and FIRST_PERSON.match(p) is not None) for p in parts]
+    said = [
+        p.endswith((".", "!"))
+        or (not p.endswith("?") and (FIRST_PERSON.match(p) or SMALL_TALK.fullmatch(p)) is not None)
+        for p in parts
+    ]
     return (
         " ".join(p for p, statement in zip(parts, said, strict=True) if not statement),
         " ".join(p for p, statement in zip(parts, said, strict=True) if statement),
