@@ -891,6 +891,14 @@ def test_another_job_asked_about_is_declined_alone_or_as_a_follow_up(bot):
     assert "bachelor’s degree" in bot.ask("What degree do I need to become a CSO?").text
 
 
+def test_a_follow_up_wholly_off_the_documents_subject_is_not_read_with_the_question_before(bot):
+    """Read with the duties asked before, "photosynthesis" got more duties."""
+    duties = chat("Who takes direction from the CSO when it comes to protecting the firm's IP and IT estate?")
+    for question in ("What about photosynthesis?", "Can you explain photosynthesis in simple words?"):
+        assert bot.ask(question, history=duties).abstained, question
+    assert "$66,384" in bot.ask("And for beginners?", history=chat("What's the average CSO salary?")).text
+
+
 def test_a_question_asking_a_measure_the_passages_never_give_is_declined(bot):
     """The pay paragraph is the nearest the documents come to working hours, an age, a growth rate or pay
     in pounds, and the opening to the role's history, but they give none of them."""

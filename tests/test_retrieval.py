@@ -209,6 +209,13 @@ def test_scores_are_bounded_and_ordered_for_any_k(corpus_index, embedder):
     assert "143,541" in retriever.search("How much does a CSO earn?", k=1)[0].text
 
 
+def test_words_wholly_off_the_corpus_subject_are_foreign(retriever):
+    assert retriever.foreign("photosynthesis?") and retriever.foreign("recipes for dinner")
+    assert not retriever.foreign("beginners?"), "near enough to what the corpus says of newcomers"
+    assert not retriever.foreign("photosynthesis in companies"), "one word near the corpus is enough"
+    assert not retriever.foreign("?"), "no content word, nothing foreign"
+
+
 def test_names_the_corpus_never_writes_are_unfamiliar(retriever):
     assert retriever.query("Who is the CSO of Microsoft? And of Google’s parent?").unfamiliar == ("Microsoft", "Google")
     assert retriever.query("How does a CSO differ from a CISO?").unfamiliar == ("CISO",)

@@ -467,7 +467,12 @@ class Chatbot:
         parts = PARTS.split(asked(question))
         if len(parts) == 2 and not NAMED_BEFORE.search(parts[1]) and not answer.abstained and not shown:
             answer = self._answer_each(parts, answer, query)
-        if answer.abstained and previous and _leans_on_before(question, query):
+        if (
+            answer.abstained
+            and previous
+            and _leans_on_before(question, query)
+            and not self.retriever.foreign(query.text)
+        ):
             # Not covered alone, and shaped like a follow-up. "And who do they report to?" asks about the
             # topic of the question before; "And the lowest?" asks it again.
             tries = [answer]

@@ -58,6 +58,10 @@ KIN_SIMILARITY = 0.3
 # alone, is 0.66 from a piece of "doctorate", where strangers stay below 0.5 ("MSc" 0.49 from "master",
 # "FBI" 0.45 from "enforcement", "Microsoft" 0.42 from "computer", "MBA" 0.39) (README, "Abstention").
 ALIAS_SIMILARITY = 0.6
+# A word each of whose pieces, read alone, is this far from every piece of the corpus is foreign to it, wholly off
+# its subject: "photosynthesis" is 0.22 from the nearest piece of the article, "recipes" 0.18, "python" 0.19, where
+# words bearing on it reach further ("beginners" 0.34, "bonuses" 0.31, "office" 0.45) (README, "Answers").
+FOREIGN_SIMILARITY = 0.23
 # A request opening a question ("Tell me about…", "Describe…", "Do you know who…") says how to answer, not what about:
 # "Do you know who a CSO reports to?" drew the duties for "know", and "Mind telling me what a CSO does?" was declined.
 REQUEST = re.compile(
@@ -340,6 +344,15 @@ class Retriever:
         _, pieces = self.embedder.encode_with_pieces(list(names))
         best = (dot(self.piece_vectors, pieces.of(n)[1].astype(np.float32)).max(axis=0) for n in range(len(names)))
         return [bool(b.size) and float(b.min()) >= ALIAS_SIMILARITY for b in best]
+
+    def foreign(self, text: str) -> bool:
+        """Whether every content word of `text` is foreign to the corpus (`FOREIGN_SIMILARITY`), and it has one."""
+        words = [word for word in (w.strip(PUNCTUATION) for w in WORD.findall(text)) if terms(word)]
+        if not words or not len(self.piece_vectors):
+            return False
+        _, pieces = self.embedder.encode_with_pieces(words)
+        nearest = (dot(self.piece_vectors, pieces.of(n)[1].astype(np.float32)) for n in range(len(words)))
+        return all(near.size and float(near.max()) < FOREIGN_SIMILARITY for near in nearest)
 
     def strangers(self, question: str) -> tuple[str, ...]:
         """Who or what `question` asks about, introduced as "a/an …" or a bare plural where a subject or owner
