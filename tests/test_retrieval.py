@@ -120,6 +120,23 @@ def test_a_request_and_whom_it_is_for_are_no_part_of_what_is_asked(retriever, qu
     assert retriever.rewrite(question)[1] == ["her", "main", "responsibilities?"]
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "In a nutshell, what are her main responsibilities?",
+        "What are her main responsibilities, in one line?",
+        "In simple terms, what are her main responsibilities?",
+        "Briefly, what are her main responsibilities?",
+    ],
+)
+def test_how_short_or_plain_an_answer_is_wanted_is_no_part_of_what_is_asked(retriever, question):
+    assert [w.lower() for w in retriever.rewrite(question)[1]] == ["what", "are", "her", "main", "responsibilities?"]
+
+
+def test_a_shortage_is_no_request_for_a_short_answer(retriever):
+    assert retriever.rewrite("Are CSOs in short supply?")[1] == ["Are", "in", "short", "supply?"]
+
+
 def test_for_whom_is_dropped_only_where_a_request_ends(retriever):
     assert retriever.rewrite("What is a CSO responsible for?")[1][-1] == "for?"
     assert "me" in retriever.rewrite("Is a CSO job for me or for a lawyer?")[1]
