@@ -899,6 +899,21 @@ def test_a_follow_up_wholly_off_the_documents_subject_is_not_read_with_the_quest
     assert "$66,384" in bot.ask("And for beginners?", history=chat("What's the average CSO salary?")).text
 
 
+def test_the_documents_ending_asked_for_is_answered_from_their_last_paragraph(bot):
+    """Matched alone, "overall responsibility" drew the duties' list."""
+    answer = bot.ask("How does the article sum up the CSO's overall responsibility at the end?")
+    assert "entire security posture" in answer.text
+    assert "entire security posture" in bot.ask("What are the closing thoughts?").text
+    # What the ending says nothing of is declined still: it bids readers reread the post, which is never quoted.
+    assert bot.ask("what does the post tell readers to do at the end").abstained
+
+
+def test_an_ending_under_no_heading_of_its_own_is_found_by_its_place(raw_index, embedder):
+    """The raw article's conclusion has no heading: asked for, it was declined."""
+    answer = Chatbot.load(raw_index, embedder).ask("Summarize the article's conclusion in one sentence.")
+    assert not answer.abstained and "entire security posture" in answer.text
+
+
 def test_a_question_asking_a_measure_the_passages_never_give_is_declined(bot):
     """The pay paragraph is the nearest the documents come to working hours, an age, a growth rate or pay
     in pounds, and the opening to the role's history, but they give none of them."""

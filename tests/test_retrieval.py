@@ -4,7 +4,7 @@ import pytest
 from csobot.answer import COVERED_FROM
 from csobot.errors import CsobotError
 from csobot.index import build_index
-from csobot.retrieval import Retriever, asked
+from csobot.retrieval import Retriever, asked, asks_for_ending
 
 # Each question, and a phrase only the passage that answers it holds (read off the article).
 QUESTIONS = [
@@ -153,6 +153,23 @@ def test_for_whom_is_dropped_only_where_a_request_ends(retriever):
 )
 def test_what_is_asked_leaves_out_the_statements_and_thanks_around_it(question, asking):
     assert asked(question) == asking
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("Summarize the article's conclusion.", True),
+        ("According to the conclusion, what could happen?", True),
+        ("What are the closing thoughts?", True),
+        ("How does the article sum up the pay at the end?", True),
+        ("What happens at the end?", False),  # the end of what the documents name, not of them
+        ("What happens at the end of the year?", False),
+        ("What conclusion can be drawn for P?", False),
+        ("What is the conclusion of the trial?", False),
+    ],
+)
+def test_what_asks_for_the_documents_ending(question, asks):
+    assert asks_for_ending(question) is asks
 
 
 def test_looks_like_asks_for_a_description_and_is_no_part_of_what_is_asked(retriever):

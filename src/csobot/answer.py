@@ -406,6 +406,10 @@ class Chatbot:
         for s in stored.sentences:
             first_paragraph.setdefault(s.source, s.paragraph)
         self.is_lead = np.array([first_paragraph[s.source] == s.paragraph for s in stored.sentences], dtype=bool)
+        last_paragraph = {
+            s.source: s.paragraph for s, quotable in zip(stored.sentences, self.quotable, strict=True) if quotable
+        }
+        self.is_last = np.array([last_paragraph.get(s.source) == s.paragraph for s in stored.sentences], dtype=bool)
         self.lead_vectors = self._vectors_of(self.is_lead & self.quotable)
         self.items_of, self.cause_of = _links(stored.sentences, self.quotable)
         self.opens_list = np.isin(np.arange(len(stored.sentences)), list(self.items_of))  # a lead-in
@@ -561,11 +565,14 @@ class Chatbot:
         evidence = self.evidence(query)
         if evidence < ABSTAIN_BELOW:
             return self.declined(query.text)
-        ranking = self.retriever.ranking(query, CANDIDATE_CHUNKS)
+        # Asked what the documents' ending says, every passage is ranked: their last ones may match little else.
+        ranking = self.retriever.ranking(query, len(self.retriever.stored.chunks) if query.ending else CANDIDATE_CHUNKS)
         hits = ranking.hits
         chunk_score = self._sentence_scores(hits)
         candidates = np.fromiter(chunk_score, dtype=np.int64)
-        if query.about_topic and self.is_lead[candidates].any():
+        if query.ending and self.is_last[candidates].any():
+            candidates = candidates[self.is_last[candidates]]
+        elif query.about_topic and self.is_lead[candidates].any():
             # "What is a CSO?" names only what every passage is about: the documents' openings say what it is.
             candidates = candidates[self.is_lead[candidates]]
         match = ranking.match_of(candidates)

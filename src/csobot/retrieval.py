@@ -159,6 +159,17 @@ DOCUMENTS = re.compile(
     r"|\b(gist|recap|tl;?\s?dr|(main|key) (points|ideas|takeaways)|takeaways)\b",
     re.IGNORECASE,
 )
+# The documents' ending, named ("the conclusion", "closing thoughts", "the last paragraph"), or asked about "at the
+# end" of the documents named: what their last paragraph says ("How does the article sum up the CSO's overall
+# responsibility at the end?" drew the duties, and the raw article, which heads no conclusion, declined
+# "Summarize the article's conclusion"). Not the conclusion or end of something else ("at the end of the game"), nor
+# one drawn ("what conclusion can be drawn?").
+ENDING = re.compile(
+    r"(?P<named>(\b(the|its|their)\s+|['’]s\s+)(conclusion|(concluding|closing|final|last)\s+(section|paragraph|part|"
+    r"remarks|thoughts|words|lines?))|\b(concluding|closing)\s+(section|paragraph|remarks|thoughts|words|lines?))\b"
+    r"(?!\s+(of|to)\b)|\bat the (very )?end\b(?!\s+of\b)",
+    re.IGNORECASE,
+)
 DEMONSTRATIVES = "those|these|that|this"  # pointing at what was said, here and in follow-ups (`answer`)
 POINTING = re.compile(rf"\b({DEMONSTRATIVES}|it|its|them|they|he|she)\b", re.IGNORECASE)
 
@@ -203,6 +214,7 @@ class Query:
     about_topic: bool = False
     topic: str = ""  # the topic words the question named and ranking left out
     unfamiliar: tuple[str, ...] = ()  # what it names that the corpus does not write about (`unfamiliar_names`)
+    ending: bool = False  # it asks what the documents' ending says (`asks_for_ending`)
 
 
 @dataclass(frozen=True)
@@ -297,18 +309,35 @@ class Retriever:
     def query(self, question: str) -> Query:
         """Rewrite the question for the index (`rewrite`) and embed it once. A question naming the
         topic and nothing else besides stop words is kept whole (`Query.about_topic`)."""
+        ending = asks_for_ending(question)
         question, kept, dropped = self.rewrite(question)
         kept_terms = [t for word in kept for t in terms(word)]
         unfamiliar = self.unfamiliar_names(question)
         if not kept_terms and dropped:
             embedding, pieces = self.embedder.encode_with_pieces([question])
             return Query(
-                question, terms(question), embedding[0], embedding[0], pieces, about_topic=True, unfamiliar=unfamiliar
+                question,
+                terms(question),
+                embedding[0],
+                embedding[0],
+                pieces,
+                about_topic=True,
+                unfamiliar=unfamiliar,
+                ending=ending,
             )
         text = " ".join(kept)
         embedding, pieces = self.embedder.encode_with_pieces([text])
         vector = center(embedding, self.centroid)[0]
-        return Query(text, kept_terms, vector, embedding[0], pieces, topic=" ".join(dropped), unfamiliar=unfamiliar)
+        return Query(
+            text,
+            kept_terms,
+            vector,
+            embedding[0],
+            pieces,
+            topic=" ".join(dropped),
+            unfamiliar=unfamiliar,
+            ending=ending,
+        )
 
     def unfamiliar_names(self, question: str) -> tuple[str, ...]:
         """What `question`, as `rewrite` gives it, names that the corpus does not write about: names
@@ -440,7 +469,7 @@ class Retriever:
         does, one term per acronym it defines, misspellings corrected against its vocabulary, earning and
         spending time in idiom put plainly (`EARNING`, `PASSING_TIME`), a day asked about whole as time spent
         (`ROUTINE`), a word the model knows only in pieces in the corpus's form (`WordForms`), a request to sum up the
-        documents as their topic's name (`DOCUMENTS`) — and its words
+        documents, or to say what their ending says, as their topic's name (`DOCUMENTS`, `ENDING`) — and its words
         split into those kept and those naming the corpus's topic, dropped since every passage shares them
         (`LexicalIndex.split_topic`), a request opening it ("Tell me about"), asking for a description ("look
         like", `DESCRIBED`) or setting it where any job is done ("in a company", `SETTING`) in neither. The model
@@ -457,10 +486,13 @@ class Retriever:
         question = self.word_forms.correct(question)
         content = HOW_PUT.sub("", FOR_WHOM.sub("", REQUEST.sub("", question, count=1)))
         content = SETTING.sub("", DESCRIBED.sub("", WHAT_IS.sub("", content)))
+        ending = asks_for_ending(question)
+        if ending:
+            content = ENDING.sub("", content)
         rest = DOCUMENTS.sub("", content)
         if (
             self.topic_text
-            and (rest != content or WHAT_IS.search(question))
+            and (rest != content or ending or WHAT_IS.search(question))
             and not (terms(rest) or POINTING.search(rest))
         ):
             question = content = abbreviated(self.topic_text, self.stored.acronyms)
@@ -599,6 +631,13 @@ def _noun_phrase(words: list[str]) -> list[str]:
         if bare != word:
             break
     return phrase
+
+
+def asks_for_ending(question: str) -> bool:
+    """Whether `question` asks what the documents' ending says (`ENDING`): naming it, or the documents themselves
+    (`DOCUMENTS`) with "at the end"."""
+    found = ENDING.search(question)
+    return found is not None and (found.group("named") is not None or DOCUMENTS.search(question) is not None)
 
 
 def asked(question: str) -> str:
