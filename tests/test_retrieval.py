@@ -137,7 +137,7 @@ def test_a_shortage_is_no_request_for_a_short_answer(retriever):
     assert retriever.rewrite("Are CSOs in short supply?")[1] == ["Are", "in", "short", "supply?"]
 
 
-def test_for_whom_is_dropped_only_where_a_request_ends(retriever):
+def test_whom_a_request_is_for_is_dropped_only_when_said_last(retriever):
     assert retriever.rewrite("What is a CSO responsible for?")[1][-1] == "for?"
     assert "me" in retriever.rewrite("Is a CSO job for me or for a lawyer?")[1]
 

@@ -383,7 +383,7 @@ class Retriever:
         return [bool(b.size) and float(b.min()) >= ALIAS_SIMILARITY for b in best]
 
     def foreign(self, text: str) -> bool:
-        """Whether every content word of `text` is foreign to the corpus (`FOREIGN_SIMILARITY`), and it has one."""
+        """Whether `text` has content words and every one is foreign to the corpus (`FOREIGN_SIMILARITY`)."""
         words = [word for word in (w.strip(PUNCTUATION) for w in WORD.findall(text)) if terms(word)]
         if not words or not len(self.piece_vectors):
             return False
@@ -471,7 +471,8 @@ class Retriever:
         (`ROUTINE`), a word the model knows only in pieces in the corpus's form (`WordForms`), a request to sum up the
         documents, or to say what their ending says, as their topic's name (`DOCUMENTS`, `ENDING`) — and its words
         split into those kept and those naming the corpus's topic, dropped since every passage shares them
-        (`LexicalIndex.split_topic`), a request opening it ("Tell me about"), asking for a description ("look
+        (`LexicalIndex.split_topic`), a request opening it ("Tell me about"), whom it is for ("…for me?",
+        `FOR_WHOM`), how short an answer is wanted ("in one line", `HOW_PUT`), asking for a description ("look
         like", `DESCRIBED`) or setting it where any job is done ("in a company", `SETTING`) in neither. The model
         runs only on the few words a slip or another form may stand for (`Speller`, `WordForms`)."""
         if not question.strip():
