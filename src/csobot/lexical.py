@@ -17,6 +17,7 @@ from bm25s.stopwords import STOPWORDS_EN_PLUS
 from spellchecker import SpellChecker
 
 WORD = re.compile(r"\w\w+")
+SENTENCE_ENDS = ("?", ".", "!")  # what ends a sentence a topic word may end (`LexicalIndex.split_topic`)
 LETTER_RUNS = re.compile(r"[^\W\d_]+")
 # NLTK's list: question words ("what", "who") carry no content. Contractions typed without the apostrophe
 # are the stop words they stand for: "dont", "whats" (read as "what" and "s" when the apostrophe is there).
@@ -91,7 +92,7 @@ class LexicalIndex:
                 # for be CSO? I am from Brazil." read as one question, and the statement's words as asked
                 # (`retrieval.asked`). At the end it would only move what the model reads ("What happens without a?").
                 end = word.rstrip("\"'”’)")[-1:]
-                if end in ("?", ".", "!") and kept and not kept[-1].endswith(("?", ".", "!")) and n < len(words) - 1:
+                if end in SENTENCE_ENDS and kept and not kept[-1].endswith(SENTENCE_ENDS) and n < len(words) - 1:
                     kept[-1] += end
         return kept, dropped
 

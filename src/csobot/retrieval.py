@@ -378,18 +378,19 @@ class Retriever:
         read alone, is as close to a piece of the corpus as a word to its synonym (`ALIAS_SIMILARITY`)."""
         if not names or not len(self.piece_vectors):
             return [False] * len(names)
-        _, pieces = self.embedder.encode_with_pieces(list(names))
-        best = (dot(self.piece_vectors, pieces.of(n)[1].astype(np.float32)).max(axis=0) for n in range(len(names)))
-        return [bool(b.size) and float(b.min()) >= ALIAS_SIMILARITY for b in best]
+        return [bool(b.size) and float(b.min()) >= ALIAS_SIMILARITY for b in self._nearest_in_corpus(list(names))]
 
     def foreign(self, text: str) -> bool:
         """Whether `text` has content words and every one is foreign to the corpus (`FOREIGN_SIMILARITY`)."""
         words = [word for word in (w.strip(PUNCTUATION) for w in WORD.findall(text)) if terms(word)]
         if not words or not len(self.piece_vectors):
             return False
+        return all(b.size and float(b.max()) < FOREIGN_SIMILARITY for b in self._nearest_in_corpus(words))
+
+    def _nearest_in_corpus(self, words: list[str]) -> list[np.ndarray]:
+        """For each of `words`, read alone, each of its word pieces' best cosine with any piece of the corpus."""
         _, pieces = self.embedder.encode_with_pieces(words)
-        nearest = (dot(self.piece_vectors, pieces.of(n)[1].astype(np.float32)) for n in range(len(words)))
-        return all(near.size and float(near.max()) < FOREIGN_SIMILARITY for near in nearest)
+        return [dot(self.piece_vectors, pieces.of(n)[1].astype(np.float32)).max(axis=0) for n in range(len(words))]
 
     def strangers(self, question: str) -> tuple[str, ...]:
         """Who or what `question` asks about, introduced as "a/an …" or a bare plural where a subject or owner
