@@ -264,6 +264,7 @@ class Retriever:
             for acronym, long_form in stored.acronyms.items()
             if len(long_form.split()) >= 3 and len(terms(acronym)) == 1 and stored.lexical.is_topic(terms(acronym)[0])
         }
+        self.topic_acronyms = tuple(a for a in stored.acronyms if terms(a) and terms(a)[0] in self.topic_forms)
         # What the corpus is about, in words: its topic's long forms, else the words every passage shares.
         self.topic_text = " ".join(" ".join(form) for form in self.topic_forms.values()) or " ".join(
             stored.lexical.split_topic(" ".join(dict.fromkeys(WORD_CHARS.findall(self.corpus_text.lower()))))[1]
@@ -356,6 +357,9 @@ class Retriever:
         ]
         title_case = any(w[0].isupper() and w != "I" for w in stop_words)
         shouted = any(w.isupper() and len(w) > 1 for w in stop_words)
+        # Beside the topic, another of its kind by acronym is what the topic is set against, as when spelled out
+        # (`kin_of_topic`): "Does a CSO report to the CFO?" asks about the CSO.
+        beside_topic = self.names_topic(asking)
         unfamiliar = []
         for word, mid in zip(words, inside, strict=True):
             match = NAME.fullmatch(_bare(word))
@@ -364,7 +368,7 @@ class Retriever:
                 continue
             if name.isupper() and self.speller.is_common(name):  # "I want to APPLY": emphasis, not a name
                 continue
-            if not self.is_corpus_word(name.lower()):
+            if not self.is_corpus_word(name.lower()) and not (beside_topic and self.is_kin_acronym(name)):
                 unfamiliar.append(name)
         # Kin of the topic are made of the corpus's words; what is strange is their combination. Those a preamble
         # names are who asks, not whom: "As a CEO I'm nervous about overspending. How is our top protection
@@ -446,6 +450,13 @@ class Retriever:
         named = set(terms(text))
         return (
             bool(named & self.topic_forms.keys()) if self.topic_forms else any(map(self.stored.lexical.is_topic, named))
+        )
+
+    def is_kin_acronym(self, name: str) -> bool:
+        """Whether `name` is an acronym shaped like the topic's, first and last letters alike, but another ("CFO"
+        in a corpus about the CSO; not "CISO", which is no C?O)."""
+        return name.isupper() and any(
+            len(name) == len(a) and name != a and name[0] == a[0] and name[-1] == a[-1] for a in self.topic_acronyms
         )
 
     def kin_of_topic(self, question: str) -> tuple[str, ...]:
