@@ -632,6 +632,14 @@ def test_a_pronoun_one_is_no_quantity():
         ("What's a day in the life of a CSO?", "behind a computer"),
         # Its "company" alone drew "The earning potential depends on the type of company one works for…".
         ("What does a CSO do in a company?", "physical and digital security"),
+        # "honestly" and "really" matched nothing, and held the question's coverage under the line.
+        (
+            "I'm a pretty introverted person and I really dread public speaking, but I love digging into security "
+            "data. Honestly, would I struggle as a CSO given the skills the role calls for?",
+            "speak fluently in public",
+        ),
+        # "would" was all it asked beside the topic, and matched nothing.
+        ("What would a CSO do?", "physical and digital security"),
     ],
 )
 def test_a_question_read_in_the_corpus_words_is_answered(bot, question, quoted):

@@ -13,6 +13,8 @@ def test_terms_drop_stop_words_and_stem():
     assert terms("What are the certifications officers need?") == ["certif", "offic", "need"]
     # Contractions typed without the apostrophe are stop words too.
     assert terms("whats the pay, dont they earn") == terms("what's the pay, don't they earn") == ["pay", "earn"]
+    # So are words saying how the asker feels about asking.
+    assert terms("Honestly, what do they actually earn?") == ["earn"]
 
 
 def test_scores_are_shares_of_what_the_question_could_match():

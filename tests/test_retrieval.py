@@ -69,6 +69,9 @@ def test_topic_words_and_typos_are_handled_by_the_query(retriever):
     for question in ("cso definition", "What is the meaning of CSO?", "define cso", "CSO overview"):
         assert retriever.query(question).about_topic, question
     assert "defin" in retriever.query("Do they define security goals?").terms
+    # A modal beside the topic asks nothing of its own; elsewhere it does ("might attend" matches "may attend").
+    assert retriever.query("What would a CSO do?").about_topic
+    assert "might" in retriever.query("What events might a CSO attend?").terms
 
 
 @pytest.mark.parametrize(

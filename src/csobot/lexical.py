@@ -26,6 +26,8 @@ STOPWORDS = frozenset(STOPWORDS_EN_PLUS) | {
     *(f"{w}s" for w in ("what", "how", "who", "where", "when", "why", "that", "there", "here")),
     "im",
     "cant",
+    # How the asker feels about asking, not what is asked: "Honestly, would I struggle…?", "What would she actually do?"
+    *("honestly", "actually", "really", "basically", "literally", "seriously", "genuinely", "truly", "frankly"),
 }
 # A word found in at least this share of chunks is the corpus's topic, not a clue to the answer.
 TOPIC_SHARE = 0.7

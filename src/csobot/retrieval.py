@@ -62,6 +62,9 @@ ALIAS_SIMILARITY = 0.6
 # its subject: "photosynthesis" is 0.22 from the nearest piece of the article, "recipes" 0.18, "python" 0.19, where
 # words bearing on it reach further ("beginners" 0.34, "bonuses" 0.31, "office" 0.45) (README, "Answers").
 FOREIGN_SIMILARITY = 0.23
+# Modals NLTK's stop words leave out: with nothing else beside the topic, a question asks about the topic as a whole
+# ("What would a CSO do?"). Elsewhere they say something: "What events might a CSO attend?" matches "They may…".
+MODALS = frozenset({"would", "could", "might", "must", "may", "shall"})
 # A request opening a question ("Tell me about…", "Describe…", "Do you know who…") says how to answer, not what about:
 # "Do you know who a CSO reports to?" drew the duties for "know", and "Mind telling me what a CSO does?" was declined.
 REQUEST = re.compile(
@@ -314,7 +317,7 @@ class Retriever:
         question, kept, dropped = self.rewrite(question)
         kept_terms = [t for word in kept for t in terms(word)]
         unfamiliar = self.unfamiliar_names(question)
-        if not kept_terms and dropped:
+        if not set(kept_terms) - MODALS and dropped:
             embedding, pieces = self.embedder.encode_with_pieces([question])
             return Query(
                 question,
