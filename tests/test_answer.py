@@ -309,6 +309,9 @@ def test_a_follow_up_asking_for_the_most_of_what_was_asked_is_read_with_it(bot):
     assert "communicate effectively" not in bot.ask("Which is most important?").text
     answer = bot.ask("ok and what's the very top?", history=chat("What's the typical CSO salary?"))
     assert "$300,000" in answer.text
+    # "anything" matched nothing, and held the question's coverage under the line, read alone or with the one before.
+    answer = bot.ask("anything about the thinking side?", history=chat("what people skills do CSOs have?"))
+    assert "critical thinking" in answer.text
 
 
 @pytest.mark.parametrize(

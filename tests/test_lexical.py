@@ -15,6 +15,8 @@ def test_terms_drop_stop_words_and_stem():
     assert terms("whats the pay, dont they earn") == terms("what's the pay, don't they earn") == ["pay", "earn"]
     # So are words saying how the asker feels about asking.
     assert terms("Honestly, what do they actually earn?") == ["earn"]
+    # And pronouns standing for whatever is asked about.
+    assert terms("Anything about the thinking side?") == ["think", "side"]
 
 
 def test_scores_are_shares_of_what_the_question_could_match():

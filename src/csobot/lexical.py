@@ -28,6 +28,8 @@ STOPWORDS = frozenset(STOPWORDS_EN_PLUS) | {
     "cant",
     # How the asker feels about asking, not what is asked: "Honestly, would I struggle…?", "What would she actually do?"
     *("honestly", "actually", "really", "basically", "literally", "seriously", "genuinely", "truly", "frankly"),
+    # Pronouns standing for whatever is asked about: "Anything about the thinking side?" asks about thinking.
+    *("anything", "something", "everything", "nothing"),
 }
 # A word found in at least this share of chunks is the corpus's topic, not a clue to the answer.
 TOPIC_SHARE = 0.7
