@@ -948,6 +948,14 @@ def test_a_question_asking_a_measure_the_passages_never_give_is_declined(bot):
         assert not answer.abstained and measure in answer.text, question
 
 
+def test_a_measure_is_given_by_the_paragraph_that_answers_best(bot):
+    """The certifications answer what it takes to earn one, but give no time; "several years of leadership
+    experience", quoted after them from another paragraph, is not how long the certificate takes."""
+    assert bot.ask("How long does it take to earn the GIAC Security Leadership certification?").abstained
+    answer = bot.ask("How long a leadership background does a CSO post require?")
+    assert not answer.abstained and "several years" in answer.text
+
+
 def test_a_kind_of_thing_asked_for_by_name_is_named_by_the_answer(bot):
     """The pay paragraph is the nearest the documents come to bonuses, the experience paragraph to interviews."""
     assert bot.ask("Do CSOs usually get bonuses or stock options on top of their salary?").abstained

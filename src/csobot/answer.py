@@ -606,7 +606,12 @@ class Chatbot:
             candidates = np.fromiter(chunk_score, dtype=np.int64)
             match = ranking.match_of(candidates)
         quotes = self.select(question, query, candidates, chunk_score, match, budget)
-        if not _measures_asked(question, [text for _, text in quotes], self.retriever.names_topic(query.topic)):
+        # A measure asked is given by the paragraph that answers best (quoted first), not by one quoted after it:
+        # "How long does it take to earn the GIAC certification?" drew the certifications, then "several years of
+        # leadership experience" from the next paragraph, which is not how long a certificate takes.
+        lead = next((self.paragraph_of[i] for i, _ in quotes if i is not None), None)
+        led = [text for i, text in quotes if i is None or self.paragraph_of[i] == lead]
+        if not _measures_asked(question, led, self.retriever.names_topic(query.topic)):
             return self.declined(query.text)
         return quotes, hits
 
