@@ -954,6 +954,9 @@ def test_a_measure_is_given_by_the_paragraph_that_answers_best(bot):
     assert bot.ask("How long does it take to earn the GIAC Security Leadership certification?").abstained
     answer = bot.ask("How long a leadership background does a CSO post require?")
     assert not answer.abstained and "several years" in answer.text
+    # A count is given by the things counted, named first and listed: not by "They persuade people…" further on.
+    assert "GIAC" in bot.ask("How many certifications does a CSO need?").text
+    assert bot.ask("How many people are typically on a CSO's team?").abstained
 
 
 def test_a_kind_of_thing_asked_for_by_name_is_named_by_the_answer(bot):

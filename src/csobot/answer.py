@@ -229,6 +229,11 @@ SHARE_OF = re.compile(
     rf"\b({SHARE}) of (the |their |his |her |its |a |an )?(?P<whole>\w+)",
     re.IGNORECASE,
 )
+# "How many skills does a CSO need?" is answered by the skills the documents list: quoted first, a sentence naming
+# the things counted ("…possess certain skills…") leads to them. Not one naming them in passing further on ("How
+# many people are on a CSO's team?" is not answered by "They persuade people…"), nor units of time, which a rate
+# names too ("How many days a week…?", "…each day").
+COUNTED = re.compile(rf"\bhow many (?!({'|'.join(TIME_UNITS)})s?\b)(?P<things>\w+)", re.IGNORECASE)
 # A price asked is not what someone earns: "How much does the CISM exam cost?" is not answered by a salary.
 # Unless the question names what the corpus is about, whose cost is its pay ("How much does a CSO cost?").
 PRICE = (
@@ -853,7 +858,8 @@ class Chatbot:
 
 def _measures_asked(question: str, quotes: list[str], names_topic: bool = True) -> bool:
     """Whether `quotes` give every measure `question` asks for (`MEASURES`; a `PRICE` too, unless it
-    names the corpus's topic), or speak of the share of what it asks a share of (`SHARE_OF`), and name
+    names the corpus's topic), or speak of the share of what it asks a share of (`SHARE_OF`) or open naming what
+    it asks a count of (`COUNTED`), and name
     every kind of thing it asks for by name (`NAMED_KINDS`)."""
     asking = asked(question)
     if not all(any(kind.search(q) for q in quotes) for kind in NAMED_KINDS if kind.search(asking)):
@@ -862,6 +868,9 @@ def _measures_asked(question: str, quotes: list[str], names_topic: bool = True) 
     share = SHARE_OF.search(question)
     if share and any(m["whole"].lower() == share["whole"].lower() for q in quotes for m in SHARE_OF.finditer(q)):
         return True  # the share asked, in the documents' words: "a larger percentage of their time"
+    counted = COUNTED.search(question)
+    if counted and quotes and set(terms(counted["things"])) & set(terms(quotes[0])):
+        return True
     return all(any(gives.search(q) for q in quotes) for asks, gives in measures if asks.search(question))
 
 
