@@ -136,6 +136,14 @@ def test_how_short_or_plain_an_answer_is_wanted_is_no_part_of_what_is_asked(retr
     assert [w.lower() for w in retriever.rewrite(question)[1]] == ["what", "are", "her", "main", "responsibilities?"]
 
 
+def test_an_acknowledgement_opening_a_question_is_no_part_of_what_is_asked(retriever):
+    assert retriever.rewrite("ok, what about their schooling")[1] == ["what", "about", "their", "schooling"]
+    assert retriever.rewrite("Thanks! And who do they report to?")[1] == ["And", "who", "do", "they", "report", "to?"]
+    # A greeting opens a question asked fresh, and stays; so does a word only opening like one.
+    assert retriever.rewrite("Hello, what do they earn?")[1][0] == "Hello,"
+    assert retriever.rewrite("okra prices")[1] == ["okra", "prices"]
+
+
 def test_a_shortage_is_no_request_for_a_short_answer(retriever):
     assert retriever.rewrite("Are CSOs in short supply?")[1] == ["Are", "in", "short", "supply?"]
 

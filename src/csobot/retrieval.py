@@ -43,6 +43,12 @@ SMALL_TALK = re.compile(
     r"goodbye|cheers|good (morning|afternoon|evening))(\W+(so|very) much)?(\W+(a lot|again|there))?)+\W*",
     re.IGNORECASE,
 )
+# An acknowledgement opening a question ("ok, what about their schooling", "thanks! and who…") is no part of what it
+# asks: "ok" matched nothing, and held that follow-up's coverage under the line on the raw article. Not a greeting,
+# which opens a question asked fresh, not a follow-up: without "Hello," one dev question lost its answer.
+ACKNOWLEDGED = re.compile(
+    r"^\W*((ok|okay|alright|right|cool|great|thanks|thank you|thx)\b\W*)+(?<=\W)(?=\w)", re.IGNORECASE
+)
 # Who a sentence is about when it opens so: the one asking ("i am from Brazil"), who says, not asks.
 FIRST_PERSON = re.compile(r"\W*(i|i'm|im|i've|ive|i'd|my|we|we're|our)\b", re.IGNORECASE)
 # "a/an" after these opens what a question asks about: its subject ("does a nurse earn"), owner ("of a nurse") or
@@ -500,7 +506,8 @@ class Retriever:
             for idiom, plain in ROUTINE:
                 question = idiom.sub(plain, question)
         question = self.word_forms.correct(question)
-        content = HOW_PUT.sub("", FOR_WHOM.sub("", REQUEST.sub("", question, count=1)))
+        content = ACKNOWLEDGED.sub("", question, count=1)
+        content = HOW_PUT.sub("", FOR_WHOM.sub("", REQUEST.sub("", content, count=1)))
         content = SETTING.sub("", DESCRIBED.sub("", WHAT_IS.sub("", content)))
         ending = asks_for_ending(question)
         if ending:
