@@ -858,9 +858,8 @@ class Chatbot:
 
 def _measures_asked(question: str, quotes: list[str], names_topic: bool = True) -> bool:
     """Whether `quotes` give every measure `question` asks for (`MEASURES`; a `PRICE` too, unless it
-    names the corpus's topic), or speak of the share of what it asks a share of (`SHARE_OF`) or open naming what
-    it asks a count of (`COUNTED`), and name
-    every kind of thing it asks for by name (`NAMED_KINDS`)."""
+    names the corpus's topic), or speak of the share of what it asks a share of (`SHARE_OF`), or open naming
+    the things it asks a count of (`COUNTED`); and name every kind of thing it asks for by name (`NAMED_KINDS`)."""
     asking = asked(question)
     if not all(any(kind.search(q) for q in quotes) for kind in NAMED_KINDS if kind.search(asking)):
         return False

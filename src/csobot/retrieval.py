@@ -353,7 +353,8 @@ class Retriever:
         """What `question`, as `rewrite` gives it, names that the corpus does not write about: names
         (capitalised inside a sentence, or in capitals unless a common English word: "I MUST know") it
         never writes in any form (`is_corpus_word`: "Microsoft", "CISO") nor in other words (`aliases`:
-        "PhD" for "doctorate"), and kin of its topic (`kin_of_topic`, else `strangers`). A question in
+        "PhD" for "doctorate"; nor, in a question naming the topic, an acronym of its kind, `is_kin_acronym`: "Does a
+        CSO report to the CFO?"), and kin of its topic (`kin_of_topic`, else `strangers`). A question in
         title case ("What Makes A Good CSO?") capitalises every word: there only words in capitals count;
         one in capitals ("HOW MUCH DOES A CSO MAKE") shows no name by its letters. Statements before a
         question are its preamble, not what it asks about: "I'm from Brazil. What experience do companies
@@ -492,9 +493,10 @@ class Retriever:
         (`ROUTINE`), a word the model knows only in pieces in the corpus's form (`WordForms`), a request to sum up the
         documents, or to say what their ending says, as their topic's name (`DOCUMENTS`, `ENDING`) — and its words
         split into those kept and those naming the corpus's topic, dropped since every passage shares them
-        (`LexicalIndex.split_topic`), a request opening it ("Tell me about"), whom it is for ("…for me?",
-        `FOR_WHOM`), how short an answer is wanted ("in one line", `HOW_PUT`), asking for a description ("look
-        like", `DESCRIBED`) or setting it where any job is done ("in a company", `SETTING`) in neither. The model
+        (`LexicalIndex.split_topic`), an acknowledgement opening it ("ok,", `ACKNOWLEDGED`), a request opening it
+        ("Tell me about"), whom it is for ("…for me?", `FOR_WHOM`), how short an answer is wanted ("in one line",
+        `HOW_PUT`), asking for a description ("look like", `DESCRIBED`) or setting it where any job is done ("in a
+        company", `SETTING`) in neither. The model
         runs only on the few words a slip or another form may stand for (`Speller`, `WordForms`)."""
         if not question.strip():
             raise CsobotError("the question is empty")
