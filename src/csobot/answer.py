@@ -21,7 +21,18 @@ from .embedding import Embedder
 from .errors import CsobotError
 from .index import StoredIndex
 from .lexical import SENTENCE_OPENING, terms
-from .retrieval import DEMONSTRATIVES, EARNS, SMALL_TALK, Hit, PieceMatch, Query, Retriever, asked, stated
+from .retrieval import (
+    ACKNOWLEDGEMENTS,
+    DEMONSTRATIVES,
+    EARNS,
+    SMALL_TALK,
+    Hit,
+    PieceMatch,
+    Query,
+    Retriever,
+    asked,
+    stated,
+)
 
 # Chunks whose sentences compete to answer.
 CANDIDATE_CHUNKS = 6
@@ -282,7 +293,7 @@ BACK = re.compile(
 FOLLOW_UP_OPENERS = "and|but|so|also|then|what about|how about"
 FOLLOW_UP_OPENING = re.compile(rf"^\W*({FOLLOW_UP_OPENERS})\b", re.IGNORECASE)
 # What a follow-up's own words may come after ("ok and what's the very top?") and before ("in what subject, though?").
-OPENED_AS_FOLLOW_UP = rf"\W*((ok|okay|right|alright|cool|great|thanks)\W+)?(({FOLLOW_UP_OPENERS})\W+)?"
+OPENED_AS_FOLLOW_UP = rf"\W*(({ACKNOWLEDGEMENTS})\W+)?(({FOLLOW_UP_OPENERS})\W+)?"
 CLOSED_AS_FOLLOW_UP = r"(\W+(though|then|exactly|again|please))?\W*"
 # A follow-up asking only for the most or least of something, which it leaves unsaid: "And the highest?" after
 # "What's the average salary?" asks the highest salary. Alone, "highest" would match whatever says "best" or "most".

@@ -46,9 +46,8 @@ SMALL_TALK = re.compile(
 # An acknowledgement opening a question ("ok, what about their schooling", "thanks! and who…") is no part of what it
 # asks: "ok" matched nothing, and held that follow-up's coverage under the line on the raw article. Not a greeting,
 # which opens a question asked fresh, not a follow-up: without "Hello," one dev question lost its answer.
-ACKNOWLEDGED = re.compile(
-    r"^\W*((ok|okay|alright|right|cool|great|thanks|thank you|thx)\b\W*)+(?<=\W)(?=\w)", re.IGNORECASE
-)
+ACKNOWLEDGEMENTS = "ok|okay|right|alright|cool|great|thanks"  # and what a follow-up may open with (`answer`)
+ACKNOWLEDGED = re.compile(rf"^\W*(({ACKNOWLEDGEMENTS}|thank you|thx)\b\W*)+(?<=\W)(?=\w)", re.IGNORECASE)
 # Who a sentence is about when it opens so: the one asking ("i am from Brazil"), who says, not asks.
 FIRST_PERSON = re.compile(r"\W*(i|i'm|im|i've|ive|i'd|my|we|we're|our)\b", re.IGNORECASE)
 # "a/an" after these opens what a question asks about: its subject ("does a nurse earn"), owner ("of a nurse") or
