@@ -305,6 +305,8 @@ def test_another_of_the_topics_kind_asked_about_is_a_stranger(retriever):
     # Run on into a verb the corpus never writes, or asked of them all.
     assert retriever.strangers("How much does a nurse make?") == ("nurse",)
     assert retriever.strangers("How much do plumbers make?") == ("plumbers",)
+    # Or named with a word before it that makes the whole read less like a job than its head alone.
+    assert retriever.strangers("How much does a registered nurse make per year?") == ("nurse",)
     for question in (
         "How much does a CSO earn? And a nurse?",  # the topic named: a comparison it may partly answer
         "Is a bachelor's enough?",  # the corpus's word

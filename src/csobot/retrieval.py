@@ -412,7 +412,8 @@ class Retriever:
         in a question naming nothing of the topic: another of its kind. "Is a bachelor's enough?" names a word
         the corpus has; "What does a newbie earn?" one that is no job. The phrase runs on to the verb when the
         corpus never writes that either ("does a nurse make"): each run up to an unknown word is weighed, and
-        the likest is the one asked about."""
+        each unknown word alone, the head of a compound ("a registered nurse": "registered nurse" reads less
+        like a job than "nurse"); the likest is the one asked about."""
         if not self.topic_text or any(self.stored.lexical.is_topic(t) for t in terms(question)):
             return ()
         words = WORD.findall(question.lower())
@@ -427,7 +428,9 @@ class Retriever:
             else:
                 continue
             unknown = [m for m, word in enumerate(phrase) if not self.is_corpus_word(word)]
-            runs.append([" ".join(phrase[: m + 1]) for m in unknown])
+            runs.append(
+                list(dict.fromkeys([" ".join(phrase[: m + 1]) for m in unknown] + [phrase[m] for m in unknown]))
+            )
         if not any(runs):
             return ()
         similarities = self.embedder.encode([run for found in runs for run in found]) @ self.topic_vector
