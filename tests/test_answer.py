@@ -1064,10 +1064,11 @@ def test_a_why_question_is_answered_with_the_sentence_giving_a_reason(bot):
     ):
         answer = bot.ask(question)
         assert "Without his wisdom" in answer.text and "hackers" in answer.text, question
-    # "What makes…" and "What factors decide…" ask for a cause too, and "depends on" gives one.
+    # "What makes…", "What factors decide…" and "…depend on?" ask for a cause too, and "depends on" gives one.
     for question in (
         "What makes some security chiefs get paid a lot more?",
         "What factors decide how well a company's security chief gets paid?",
+        "What does how much a CSO earns depend on?",  # no amount asked, though "how much" is said
     ):
         assert "depends on the type of company" in bot.ask(question).text, question
 

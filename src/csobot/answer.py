@@ -98,10 +98,12 @@ ONE_PERSON = re.compile(r"\b(he|she|him|his|her|(this|that) (person|role|job|pos
 # it to make sense.
 CONSEQUENCES = "as a result|therefore|thus|hence|consequently|for this reason|that is why|this is why"
 CONSEQUENCE = re.compile(rf"({CONSEQUENCES})\b", re.IGNORECASE)
-# A question asking why, or what decides something ("What factors determine how much a CSO earns?").
+# A question asking why, or what decides something ("What factors determine how much a CSO earns?", "What does
+# how much they earn depend on?": a "how much" inside it asks for no amount).
 REASON_ASKED = re.compile(
     rf"{SENTENCE_OPENING}((and|but|so)\s+)?(why|what for|how come)\b"
-    r"|\bwhat ((factors?|things?) )?(makes?|determines?|decides?|affects?|influences?|drives?)\b",
+    r"|\bwhat ((factors?|things?) )?(makes?|determines?|decides?|affects?|influences?|drives?)\b"
+    r"|\bdepends? (up)?on\b",
     re.IGNORECASE,
 )
 # What a question asks for, by its wording, what a sentence giving it holds, and the bonus such a sentence
