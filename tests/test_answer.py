@@ -164,6 +164,14 @@ def test_an_off_topic_question_asked_mid_chat_is_declined_not_read_with_the_one_
     history = chat("How much does a CSO earn?")
     for question in ("Tell me a joke about cats.", "What is the best antivirus software?"):
         assert bot.ask(question, history=history).abstained, question
+    # A pronoun after a word the documents never write may stand for it: the question is read as if asked first.
+    for question in (
+        "How do I repot an orchid without damaging its aerial roots?",
+        "What is the half-life of carbon-14 and how is it used in dating fossils?",
+    ):
+        assert bot.ask(question, history=history).abstained, question
+    answer = bot.ask("Apart from screen time, what else fills their days inside the company?", history=history)
+    assert "meetings and training sessions" in answer.text
     assert not bot.ask("And at most?", history=history).abstained, "a follow-up still leans on it"
 
 

@@ -31,6 +31,7 @@ from .retrieval import (
     Query,
     Retriever,
     asked,
+    content_words,
     stated,
 )
 
@@ -470,11 +471,12 @@ class Chatbot:
         if previous and BEYOND_THAT.search(question):
             shown |= self.quoted_in(said)
         # "Do they report to the CEO?" names by pronoun what the question before was about: its topic
-        # words, if it named the topic. Said first, "Who do they report to?" can only mean what the
-        # documents are about.
+        # words, if it named the topic. Said first, or after a question naming none, "Who do they report
+        # to?" can only mean what the documents are about; so can a pronoun that may stand for a word of the
+        # question itself, asked as if first.
         by_pronoun = PRONOUN.search(question) is not None
-        topic = " ".join(self.retriever.rewrite(previous)[2]) if previous and by_pronoun else ""
-        if by_pronoun and not previous:
+        topic = " ".join(self.retriever.rewrite(previous)[2]) if previous and self._points_back(question) else ""
+        if by_pronoun and not topic:
             query = self._query(f"{self._part_read_with_topic(question)} {self.retriever.topic_text}")
         else:
             query = self._query(question, topic)
@@ -492,7 +494,7 @@ class Chatbot:
         if (
             answer.abstained
             and previous
-            and _leans_on_before(question, query)
+            and self._leans_on_before(question, query)
             and not self.retriever.foreign(query.text)
         ):
             # Not covered alone, and shaped like a follow-up. "And who do they report to?" asks about the
@@ -632,6 +634,28 @@ class Chatbot:
         if not _measures_asked(question, led, self.retriever.names_topic(query.topic)):
             return self.declined(query.text)
         return quotes, hits
+
+    def _leans_on_before(self, question: str, query: Query) -> bool:
+        """Whether `question` may be a follow-up, to be read with the question before when the documents do
+        not cover it alone: it opens like one, names its subject by a pronoun, points back ("that"), or says
+        too little to stand alone. "Tell me a joke about cats." asked after a salary question is none of these,
+        and is declined, not read as a question about pay. A pronoun counts when it may point back
+        (`_points_back`)."""
+        return bool(
+            FOLLOW_UP_OPENING.match(question)
+            or self._points_back(question)
+            or DEMONSTRATIVE.search(question)
+            or len(query.terms) <= MAX_OWN_TERMS
+        )
+
+    def _points_back(self, question: str) -> bool:
+        """Whether the pronoun of `question` may stand for what was said before the question: every word
+        before the pronoun is one the documents write. "How do I repot an orchid without damaging its roots?"
+        names what "its" stands for; "Do they travel?" and "Do CSOs need it?" do not."""
+        pronoun = PRONOUN.search(question)
+        return pronoun is not None and all(
+            map(self.retriever.is_corpus_word, content_words(question[: pronoun.start()]))
+        )
 
     def _answer_each(self, parts: list[str], whole: Answer, query: Query) -> Answer:
         """Two questions in one ("What's the minimum degree, and what's the average pay?"): `whole`, the
@@ -884,19 +908,6 @@ def _measures_asked(question: str, quotes: list[str], names_topic: bool = True) 
     if counted and quotes and set(terms(counted["things"])) & set(terms(quotes[0])):
         return True
     return all(any(gives.search(q) for q in quotes) for asks, gives in measures if asks.search(question))
-
-
-def _leans_on_before(question: str, query: Query) -> bool:
-    """Whether `question` may be a follow-up, to be read with the question before when the documents do
-    not cover it alone: it opens like one, names its subject by a pronoun, points back ("that"), or says
-    too little to stand alone. "Tell me a joke about cats." asked after a salary question is none of these,
-    and is declined, not read as a question about pay."""
-    return bool(
-        FOLLOW_UP_OPENING.match(question)
-        or PRONOUN.search(question)
-        or DEMONSTRATIVE.search(question)
-        or len(query.terms) <= MAX_OWN_TERMS
-    )
 
 
 def _links(sentences: list[Sentence], quotable: np.ndarray) -> tuple[dict[int, list[int]], dict[int, int]]:

@@ -395,7 +395,7 @@ class Retriever:
 
     def foreign(self, text: str) -> bool:
         """Whether `text` has content words and every one is foreign to the corpus (`FOREIGN_SIMILARITY`)."""
-        words = [word for word in (w.strip(PUNCTUATION) for w in WORD.findall(text)) if terms(word)]
+        words = content_words(text)
         if not words or not len(self.piece_vectors):
             return False
         return all(b.size and float(b.max()) < FOREIGN_SIMILARITY for b in self._nearest_in_corpus(words))
@@ -645,6 +645,11 @@ def _piece_idf(pieces: Pieces, vocabulary: int) -> np.ndarray:
     pairs = np.unique(owner * vocabulary + pieces.ids.astype(np.int64))
     df = np.bincount(pairs % vocabulary, minlength=vocabulary)
     return np.log1p((len(pieces) - df + 0.5) / (df + 0.5))
+
+
+def content_words(text: str) -> list[str]:
+    """The words of `text` that are no stop words, bare of punctuation."""
+    return [word for word in (w.strip(PUNCTUATION) for w in WORD.findall(text)) if terms(word)]
 
 
 def _noun_phrase(words: list[str]) -> list[str]:
