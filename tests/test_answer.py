@@ -172,6 +172,8 @@ def test_an_off_topic_question_asked_mid_chat_is_declined_not_read_with_the_one_
         assert bot.ask(question, history=history).abstained, question
     answer = bot.ask("Apart from screen time, what else fills their days inside the company?", history=history)
     assert "meetings and training sessions" in answer.text
+    # Only a word in the pronoun's clause can be what it stands for: "wow," is said before it.
+    assert not bot.ask("wow, do they need them all?", history=chat("What skills does a CSO need?")).abstained
     assert not bot.ask("And at most?", history=history).abstained, "a follow-up still leans on it"
 
 

@@ -323,6 +323,8 @@ PARTS = re.compile(
     r"|would|will)\b)|(?<=\?)\s+(?=\S)",
     re.IGNORECASE,
 )
+# Where a clause opens, after punctuation: "wow, do they need them all?" asks "do they need them all?".
+CLAUSE_OPENING = re.compile(r"[,;:.!?]")
 NAMED_BEFORE = re.compile(rf"\b(it|its|one|{DEMONSTRATIVES})\b", re.IGNORECASE)
 # What a sentence opens by setting aside: "In addition to good academic credentials, …".
 SET_ASIDE = re.compile(
@@ -650,12 +652,14 @@ class Chatbot:
 
     def _points_back(self, question: str) -> bool:
         """Whether the pronoun of `question` may stand for what was said before the question: every word
-        before the pronoun is one the documents write. "How do I repot an orchid without damaging its roots?"
-        names what "its" stands for; "Do they travel?" and "Do CSOs need it?" do not."""
+        before it in its clause is one the documents write. "How do I repot an orchid without damaging its
+        roots?" names what "its" stands for; "Do they travel?", "Do CSOs need it?" and "wow, do they need them
+        all?" do not."""
         pronoun = PRONOUN.search(question)
-        return pronoun is not None and all(
-            map(self.retriever.is_corpus_word, content_words(question[: pronoun.start()]))
-        )
+        if pronoun is None:
+            return False
+        clause = CLAUSE_OPENING.split(question[: pronoun.start()])[-1]
+        return all(map(self.retriever.is_corpus_word, content_words(clause)))
 
     def _answer_each(self, parts: list[str], whole: Answer, query: Query) -> Answer:
         """Two questions in one ("What's the minimum degree, and what's the average pay?"): `whole`, the
