@@ -113,6 +113,19 @@ def test_what_else_goes_on_from_the_answer_before_without_repeating_it(bot):
     assert more.sources[0].section == first.sources[0].section == "Key Responsibilities", "the same passage goes on"
 
 
+def test_the_rest_goes_on_from_an_answer_quoted_without_markers(bot):
+    """A chat kept elsewhere may hold the answer before as plain text, its sentences run together."""
+    items = [s.text.lstrip("- ") for s in bot.retriever.stored.sentences if s.section == "Key Responsibilities"][1:]
+    said = " ".join(items[:3])
+    history = [
+        {"role": "user", "content": "What are a CSO's key responsibilities?"},
+        {"role": "assistant", "content": said},
+    ]
+    rest = bot.ask("What are the rest of them?", history=history)
+    assert not rest.abstained and all(item not in rest.text for item in items[:3])
+    assert all(item in rest.text for item in items[3:])
+
+
 def test_what_else_asked_again_goes_on_from_all_the_answers_before(bot):
     """A chain of follow-ups and requests for more: each goes on from the question that started it. In 40
     words, so that the first answer leaves some of the pay paragraph to say."""

@@ -266,9 +266,10 @@ NOT_A_QUESTION = re.compile(
     r"|texts?|context)\b|\b(system prompt|you are now)\b",
     re.IGNORECASE,
 )
-# A follow-up asking for more of the answer before it, and nothing else.
+# A follow-up asking for more of the answer before it, and nothing else ("What are the rest of them?").
 MORE = re.compile(
-    r"\W*((and|so|ok|okay)\W+)?(what else|anything else|(tell|give|show) me more|more|go on|continue|keep going)"
+    r"\W*((and|so|ok|okay)\W+)?(what else|anything else|(tell|give|show) me more|more|go on|continue|keep going"
+    r"|((what|which|who) (are|is|were|was) )?the rest( of (them|it|those|these))?)"
     r"(\W+please)?\W*",
     re.IGNORECASE,
 )
@@ -568,10 +569,13 @@ class Chatbot:
         return None if query.unfamiliar else query
 
     def quoted_in(self, text: str) -> frozenset[int]:
-        """The sentences an answer `text` quotes, whole or in part ("… a clause …")."""
+        """The sentences an answer `text` quotes, whole or in part ("… a clause …"), with their markers or run
+        together without them, as a chat kept elsewhere may hold them."""
         quotes = [" ".join(_unbulleted(q.strip()).split()) for q in QUOTE_BREAK.split(html.unescape(text))]
         quotes = [q for q in quotes if _words(q) >= MIN_QUOTE_WORDS]
-        return frozenset(i for i, sentence in enumerate(self.quoted_texts) if any(q in sentence for q in quotes))
+        return frozenset(
+            i for i, sentence in enumerate(self.quoted_texts) if any(q in sentence or sentence in q for q in quotes)
+        )
 
     def answer(self, question: str, query: Query, shown: frozenset[int] = frozenset()) -> Answer:
         """Answer from the passages that best match `query`, unless the corpus does not cover it;
