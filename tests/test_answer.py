@@ -177,7 +177,12 @@ def test_an_off_topic_question_asked_mid_chat_is_declined_not_read_with_the_one_
     history = chat("How much does a CSO earn?")
     for question in ("Tell me a joke about cats.", "What is the best antivirus software?"):
         assert bot.ask(question, history=history).abstained, question
-    # A pronoun after a word the documents never write may stand for it: the question is read as if asked first.
+    assert not bot.ask("And at most?", history=history).abstained, "a follow-up still leans on it"
+
+
+def test_a_pronoun_after_a_word_the_documents_never_write_is_read_as_if_asked_first(bot):
+    """ "its" may stand for the orchid, not for what was asked before: the question is read as if asked first."""
+    history = chat("How much does a CSO earn?")
     for question in (
         "How do I repot an orchid without damaging its aerial roots?",
         "What is the half-life of carbon-14 and how is it used in dating fossils?",
@@ -187,7 +192,6 @@ def test_an_off_topic_question_asked_mid_chat_is_declined_not_read_with_the_one_
     assert "meetings and training sessions" in answer.text
     # Only a word in the pronoun's clause can be what it stands for: "wow," is said before it.
     assert not bot.ask("wow, do they need them all?", history=chat("What skills does a CSO need?")).abstained
-    assert not bot.ask("And at most?", history=history).abstained, "a follow-up still leans on it"
 
 
 def test_a_follow_up_pointing_back_reads_the_previous_question_first(bot):
