@@ -13,7 +13,7 @@ from .acronyms import abbreviated, spelled_out
 from .embedding import Embedder, Pieces, center, corpus_centroid, dot
 from .errors import CsobotError
 from .index import StoredIndex, check_model
-from .lexical import STOPWORDS, Speller, WordForms, english_words, terms
+from .lexical import SENTENCE_ENDS, STOPWORDS, Speller, WordForms, english_words, terms
 
 # The fused score is DENSE_WEIGHT·cosine + (1-DENSE_WEIGHT)·BM25, plus SENTENCE_WEIGHT·the cosine of
 # the chunk's best-matching sentence (a chunk that holds one sentence squarely on the question beats one
@@ -31,7 +31,7 @@ WORD = re.compile(r"\S+")
 # are not taken for one.
 NAME = re.compile(r"([A-Z]{3,})s?|([A-Z][A-Za-z]{2,})")
 PUNCTUATION = "\"'“”‘’()[]{},.;:!?"
-SENTENCE_END = (".", "?", "!", ":")
+SENTENCE_END = (*SENTENCE_ENDS, ":")  # after which a word is capitalised by custom, not as a name
 # Where a question's sentences part: what it asks is in those not ending in "." or "!", nor saying, unpunctuated,
 # what the asker is (`FIRST_PERSON`, `asked`).
 STATEMENT_BREAK = re.compile(r"(?<=[.?!])\s+(?=\S)")
