@@ -1081,6 +1081,17 @@ def test_the_price_of_something_the_corpus_names_is_not_its_topics_pay(bot):
         assert not answer.abstained and "$143,541" in answer.text, question
 
 
+def test_a_when_opening_a_clause_asks_for_no_number(bot):
+    [(asks, _, _), _] = ANSWER_TYPES
+    assert asks.search("When was the role first created?") and asks.search("So when did it start?")
+    assert not asks.search("Which degrees do employers favour when hiring for this post?")
+    # With a number asked, "several years of leadership experience" and the average salary crowded the degrees out.
+    answer = bot.ask(
+        "As an HR manager, which postgraduate qualifications do employers favour when hiring for this exec seat?"
+    )
+    assert "master’s or doctorate" in answer.text and "average salary" not in answer.text
+
+
 def test_a_why_question_is_answered_with_the_sentence_giving_a_reason(bot):
     """The duties say what a CSO does; the conclusion says why that matters ("Without his wisdom…")."""
     for question in (
