@@ -19,6 +19,7 @@ from csobot.answer import (
     MAX_WORDS,
     PARTS,
     PRONOUN,
+    REASON_ASKED,
     Chatbot,
     _excerpt,
     _measures_asked,
@@ -1109,6 +1110,15 @@ def test_a_why_question_is_answered_with_the_sentence_giving_a_reason(bot):
         "What does how much a CSO earns depend on?",  # no amount asked, though "how much" is said
     ):
         assert "depends on the type of company" in bot.ask(question).text, question
+
+
+def test_what_makes_someone_good_asks_for_qualities_not_a_cause(bot):
+    """What makes a good one is what a good one has (the skills), not what follows from something: "What makes a good
+    CSO?" drew the pay paragraph's "As a result, the get some of the best salaries." for its consequence."""
+    for question in ("What makes a good CSO?", "What makes a CSO effective?"):
+        answer = bot.ask(question)
+        assert "possess certain skills" in answer.text and "As a result" not in answer.text, question
+    assert REASON_ASKED.search("What makes some security chiefs get paid a lot more than others?")
 
 
 turns = st.lists(

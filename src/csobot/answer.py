@@ -100,10 +100,14 @@ ONE_PERSON = re.compile(r"\b(he|she|him|his|her|(this|that) (person|role|job|pos
 CONSEQUENCES = "as a result|therefore|thus|hence|consequently|for this reason|that is why|this is why"
 CONSEQUENCE = re.compile(rf"({CONSEQUENCES})\b", re.IGNORECASE)
 # A question asking why, or what decides something ("What factors determine how much a CSO earns?", "What does
-# how much they earn depend on?": a "how much" inside it asks for no amount).
+# how much they earn depend on?": a "how much" inside it asks for no amount). Not what makes someone good at
+# something: "What makes a good CSO?" asks what a good one has (the skills), and drew the pay paragraph's "As a
+# result, the get some of the best salaries." for its consequence.
+GOOD = "good|great|effective|successful|excellent|ideal|strong|outstanding"
 REASON_ASKED = re.compile(
     rf"{SENTENCE_OPENING}((and|but|so)\s+)?(why|what for|how come)\b"
-    r"|\bwhat ((factors?|things?) )?(makes?|determines?|decides?|affects?|influences?|drives?)\b"
+    rf"|\bwhat ((factors?|things?) )?(makes?(?![^?.,;]*\b({GOOD})\b)|determines?|decides?|affects?|influences?"
+    r"|drives?)\b"
     r"|\bdepends? (up)?on\b",
     re.IGNORECASE,
 )
