@@ -115,9 +115,9 @@ REASON_ASKED = re.compile(
 # gets: a quantity or a date, a number; a reason ("Why…?"), a cause or a consequence ("without…",
 # "because…"). A number is a hint (the pay paragraph's figures are no answer to "How much experience…?"
 # but "several years" is; "the bare-minimum diploma" asks which, so "minimum" or "highest" alone asks no
-# number; nor does a "when" opening a clause, only one asking "When was…?", "When did…?": "…which postgraduate
-# qualifications do employers favour when hiring…?" drew "several years" and the salary figures, not the degrees); a
-# sentence giving no reason does not answer "why" at all: "Why is a CSO
+# number; nor does a "when" opening a clause, only one asking "When was…?", "When did…?": "…which
+# postgraduate qualifications do employers favour when hiring…?" drew "several years" and the salary
+# figures, not the degrees); a sentence giving no reason does not answer "why" at all: "Why is a CSO
 # important?" drew the duties, which match "role" and "organization", over "Without his wisdom and
 # knowledge, an organization's security systems may be at risk…" (README, "Answers").
 ANSWER_TYPES = (
