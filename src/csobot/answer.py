@@ -485,7 +485,8 @@ class Chatbot:
         # to?" can only mean what the documents are about; so can a pronoun that may stand for a word of the
         # question itself, asked as if first.
         by_pronoun = PRONOUN.search(question) is not None
-        topic = " ".join(self.retriever.rewrite(previous)[2]) if previous and self._points_back(question) else ""
+        points_back = bool(previous) and self._points_back(question)
+        topic = " ".join(self.retriever.rewrite(previous)[2]) if points_back else ""
         if by_pronoun and not topic:
             query = self._query(f"{self._part_read_with_topic(question)} {self.retriever.topic_text}")
         else:
@@ -504,7 +505,7 @@ class Chatbot:
         if (
             answer.abstained
             and previous
-            and self._leans_on_before(question, query)
+            and _leans_on_before(question, query, points_back)
             and not self.retriever.foreign(query.text)
         ):
             # Not covered alone, and shaped like a follow-up. "And who do they report to?" asks about the
@@ -647,19 +648,6 @@ class Chatbot:
         if not _measures_asked(question, led, self.retriever.names_topic(query.topic)):
             return self.declined(query.text)
         return quotes, hits
-
-    def _leans_on_before(self, question: str, query: Query) -> bool:
-        """Whether `question` may be a follow-up, to be read with the question before when the documents do
-        not cover it alone: it opens like one, names its subject by a pronoun, points back ("that"), or says
-        too little to stand alone. "Tell me a joke about cats." asked after a salary question is none of these,
-        and is declined, not read as a question about pay. A pronoun counts when it may point back
-        (`_points_back`)."""
-        return bool(
-            FOLLOW_UP_OPENING.match(question)
-            or self._points_back(question)
-            or DEMONSTRATIVE.search(question)
-            or len(query.terms) <= MAX_OWN_TERMS
-        )
 
     def _points_back(self, question: str) -> bool:
         """Whether the pronoun of `question` may stand for what was said before the question: every word
@@ -923,6 +911,19 @@ def _measures_asked(question: str, quotes: list[str], names_topic: bool = True) 
     if counted and quotes and set(terms(counted["things"])) & set(terms(quotes[0])):
         return True
     return all(any(gives.search(q) for q in quotes) for asks, gives in measures if asks.search(question))
+
+
+def _leans_on_before(question: str, query: Query, points_back: bool) -> bool:
+    """Whether `question` may be a follow-up, to be read with the question before when the documents do
+    not cover it alone: it opens like one, names its subject by a pronoun that may point back (`points_back`,
+    `Chatbot._points_back`), points back ("that"), or says too little to stand alone. "Tell me a joke about cats."
+    asked after a salary question is none of these, and is declined, not read as a question about pay."""
+    return bool(
+        FOLLOW_UP_OPENING.match(question)
+        or points_back
+        or DEMONSTRATIVE.search(question)
+        or len(query.terms) <= MAX_OWN_TERMS
+    )
 
 
 def _links(sentences: list[Sentence], quotable: np.ndarray) -> tuple[dict[int, list[int]], dict[int, int]]:
