@@ -472,6 +472,9 @@ def test_a_question_naming_only_the_topic_is_answered_from_the_opening(bot):
         "chief security officer job description",  # what the job is, not where "job" is written
         "What do the letters CSO stand for?",  # asks what the name is short for, as "What does CSO stand for?"
         "What is the CSO acronym?",
+        "What is the job of a CSO?",  # the job a CSO holds is what a CSO is: not "new to the job" of the pay
+        "Describe the CSO's role.",
+        "What does being a CSO involve?",  # what it holds, not a word to find
     ):
         assert quoted_sentences(bot.ask(question).text) == [s.text for s in opening], question
 

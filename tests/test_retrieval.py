@@ -195,6 +195,15 @@ def test_where_any_job_is_done_is_no_part_of_what_is_asked(retriever):
     assert "companies?" in retriever.rewrite("What do CSOs earn at multinational companies?")[1]
 
 
+def test_the_job_the_topic_names_is_the_topic(retriever):
+    for question in ("What is the job of a CSO?", "What is a CSO's role?", "Describe the CSO position."):
+        assert retriever.query(question).about_topic, question
+    # Not a job to be had, nor another's: "land a CSO job" asks about getting one.
+    assert "job" in retriever.query("Can I land a CSO job with a diploma?").terms
+    assert "job" in retriever.query("What is the minimum degree to get a job as a CSO?").terms
+    assert "job" in retriever.query("What is the job of a nurse?").terms
+
+
 def test_a_corpus_writing_of_days_keeps_its_day(tmp_path, embedder):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -237,7 +246,7 @@ def test_coverage_is_how_much_of_the_question_the_sentences_hold(corpus_index, e
 def test_coverage_counts_what_the_sentences_headings_hold(headed_index, embedder):
     """ "Winter care" is written only in the heading over the sentences that say what it involves."""
     retriever = Retriever.load(headed_index, embedder)
-    query = retriever.query("What does winter care involve?")
+    query = retriever.query("What does winter care require?")
     winter = np.array([i for i, s in enumerate(retriever.stored.sentences) if s.section == "Winter Care"])
     assert retriever.piece_match(query, winter).coverage < COVERED_FROM <= retriever.coverage(query, winter)
     absent = retriever.query("What is the population of Tokyo?")

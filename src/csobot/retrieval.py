@@ -136,6 +136,12 @@ SETTING = re.compile(
     r"|\s+(at work|on the job)(?=\W*$)",
     re.IGNORECASE,
 )
+# The job the topic names, named beside it ("the job of a CSO", "a CSO's role", "the CSO position"), is the topic
+# itself: "What is the job of a CSO?" asks what a CSO is, and its "job" drew "new to the job" in the pay paragraph.
+# Not a job to be had, "a job as a CSO", "a CSO job": "Can I land a CSO job with…?" asks about getting one.
+ROLE = r"(jobs?|roles?|positions?|posts?)"
+ROLE_OF = re.compile(rf"\b(the\s+)?{ROLE}\s+of\s+(?=(an?|the|their|his|her)\s+(?P<of>[\w'’-]+))", re.IGNORECASE)
+HELD_ROLE = re.compile(rf"(?P<article>\b(an?)\s+)?\b(?P<holder>[\w-]+)(?P<owner>['’]s)?\s+{ROLE}\b", re.IGNORECASE)
 # Who a request is for, said last ("Could you list her main responsibilities for me?"), is no part of what it asks:
 # read with it, that question was 0.20 from the nearest sentence, declined, and 0.38 without.
 FOR_WHOM = re.compile(r"\s*,?\s+for\s+(me|us)\b(?=\s*([?.!]|$))", re.IGNORECASE)
@@ -151,12 +157,14 @@ HOW_PUT = re.compile(
 # for??" is 0.21 from the opening that says, with one "?" 0.25 (`ABSTAIN_BELOW` is 0.22).
 EMPHASIS = re.compile(r"([?!])[?!]+")
 # Nouns asking what a thing is ("cso definition", "the meaning of CSO", "CSO job description", whose "job" drew
-# "new to the job" in the pay paragraph), or what a name is short for ("What do the letters CSO stand for?"): a
-# request too, wherever they stand. Not "stand for" itself: "What does AFC stand for?" finds "The American
-# Football Conference (AFC)…" by it.
+# "new to the job" in the pay paragraph), or what a name is short for ("What do the letters CSO stand for?"), and
+# verbs asking what it holds ("What does being a CSO involve?", declined for "involve"): a request too, wherever
+# they stand. Not "stand for" itself: "What does AFC stand for?" finds "The American Football Conference (AFC)…"
+# by it.
 WHAT_IS = re.compile(
     r"\b((job|role|position)\s+)?(definition|meaning|overview|summary|description|abbreviation|acronym)(\s+(of|for))?\b"
-    r"|\b(the\s+)?letters\b(?=[^?.!]*\bstand)",
+    r"|\b(the\s+)?letters\b(?=[^?.!]*\bstand)"
+    r"|\b(involves?|entails?)\b",
     re.IGNORECASE,
 )
 # The documents themselves, named or summed up: asking nothing else ("Summarize the article", "What is this text
@@ -497,8 +505,8 @@ class Retriever:
         split into those kept and those naming the corpus's topic, dropped since every passage shares them
         (`LexicalIndex.split_topic`), an acknowledgement opening it ("ok,", `ACKNOWLEDGED`), a request opening it
         ("Tell me about"), whom it is for ("…for me?", `FOR_WHOM`), how short an answer is wanted ("in one line",
-        `HOW_PUT`), asking for a description ("look like", `DESCRIBED`) or setting it where any job is done ("in a
-        company", `SETTING`) in neither. The model
+        `HOW_PUT`), asking for a description ("look like", `DESCRIBED`), setting it where any job is done ("in a
+        company", `SETTING`) or naming the topic's job ("the job of a CSO", `ROLE_OF`) in neither. The model
         runs only on the few words a slip or another form may stand for (`Speller`, `WordForms`)."""
         if not question.strip():
             raise CsobotError("the question is empty")
@@ -513,6 +521,7 @@ class Retriever:
         content = ACKNOWLEDGED.sub("", question, count=1)
         content = HOW_PUT.sub("", FOR_WHOM.sub("", REQUEST.sub("", content, count=1)))
         content = SETTING.sub("", DESCRIBED.sub("", WHAT_IS.sub("", content)))
+        content = self._without_role(content)
         ending = asks_for_ending(question)
         if ending:
             content = ENDING.sub("", content)
@@ -524,6 +533,17 @@ class Retriever:
         ):
             question = content = abbreviated(self.topic_text, self.stored.acronyms)
         return question, *self.stored.lexical.split_topic(content if content.strip() else question)
+
+    def _without_role(self, text: str) -> str:
+        """`text` less the job its topic names beside it (`ROLE_OF`, `HELD_ROLE`)."""
+
+        def held(m: re.Match) -> str:
+            if not self.names_topic(m.group("holder")) or (m.group("article") and not m.group("owner")):
+                return m.group(0)
+            return f"{m.group('article') or ''}{m.group('holder')}"
+
+        text = ROLE_OF.sub(lambda m: "" if self.names_topic(m.group("of")) else m.group(0), text)
+        return HELD_ROLE.sub(held, text)
 
     def sentence_scores(self, query: Query) -> np.ndarray:
         """Cosine similarity of the question with every sentence of the index, both read without the
