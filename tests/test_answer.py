@@ -1152,3 +1152,10 @@ def test_any_question_and_chat_get_an_answer_whose_markers_cite_its_sources(bot,
     prose = [line for line in answer.text.splitlines() if not line.startswith("- ")]
     quotes = [quote.strip() for line in prose for quote in re.split(r"\[\d+\]", line)[:-1]]
     assert sum(not CONSEQUENCE.match(quote) for quote in quotes) <= MAX_SENTENCES
+
+
+def test_chat_asides_leave_the_question_answered(bot):
+    """Counted as words the passages lack, "random q" and "or nah" held this under the line, and it got the
+    education paragraph."""
+    answer = bot.ask("random q but do security chiefs ever jet off to international events or nah?")
+    assert "travel frequently" in answer.text

@@ -136,6 +136,24 @@ def test_how_short_or_plain_an_answer_is_wanted_is_no_part_of_what_is_asked(retr
     assert [w.lower() for w in retriever.rewrite(question)[1]] == ["what", "are", "her", "main", "responsibilities?"]
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "random q but what are her main responsibilities or nah?",
+        "quick question, what are her main responsibilities lol",
+        "just curious, what are her main responsibilities, tbh",
+    ],
+)
+def test_chat_asides_are_no_part_of_what_is_asked(retriever, question):
+    assert [w.lower().strip(",?") for w in retriever.rewrite(question)[1]] == [
+        "what",
+        "are",
+        "her",
+        "main",
+        "responsibilities",
+    ]
+
+
 def test_an_acknowledgement_opening_a_question_is_no_part_of_what_is_asked(retriever):
     assert retriever.rewrite("ok, what about their schooling")[1] == ["what", "about", "their", "schooling"]
     assert retriever.rewrite("Thanks! And who do they report to?")[1] == ["And", "who", "do", "they", "report", "to?"]
