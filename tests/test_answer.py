@@ -853,6 +853,14 @@ def test_a_paragraph_under_no_title_is_about_what_its_opening_sentence_says(raw_
         assert sentence in answer.text
 
 
+def test_one_good_at_the_job_is_asked_about_as_the_job(raw_index, embedder):
+    """ "a good CSO" names a CSO: its "good" drew "In addition to good academic credentials, …" over the skills.
+    What makes one good is asked still, and the skills answer it."""
+    bot = Chatbot.load(raw_index, embedder)
+    assert "They communicate effectively" in bot.ask("What skills does a good CSO need?").text
+    assert "possess certain skills" in bot.ask("What makes someone a great CSO?").text
+
+
 def test_what_an_opening_sentence_sets_aside_is_not_what_its_paragraph_is_about(raw_index, embedder):
     """The raw article's experience paragraph opens "In addition to good academic credentials, …": it is
     not about credentials, and the certifications answer "Which credentials…?"."""

@@ -220,6 +220,10 @@ def test_the_job_the_topic_names_is_the_topic(retriever):
     assert "job" in retriever.query("Can I land a CSO job with a diploma?").terms
     assert "job" in retriever.query("What is the minimum degree to get a job as a CSO?").terms
     assert "job" in retriever.query("What is the job of a nurse?").terms
+    # So is one good at it; not what makes one good.
+    assert "good" not in retriever.query("What skills does a good CSO need?").terms
+    assert "good" in retriever.query("What makes a good CSO?").terms
+    assert "good" in retriever.query("Is a good degree needed?").terms
 
 
 def test_a_corpus_writing_of_days_keeps_its_day(tmp_path, embedder):

@@ -25,6 +25,7 @@ from .retrieval import (
     ACKNOWLEDGEMENTS,
     DEMONSTRATIVES,
     EARNS,
+    GOOD,
     SMALL_TALK,
     Hit,
     PieceMatch,
@@ -103,7 +104,6 @@ CONSEQUENCE = re.compile(rf"({CONSEQUENCES})\b", re.IGNORECASE)
 # how much they earn depend on?": a "how much" inside it asks for no amount). Not what makes someone good at
 # something: "What makes a good CSO?" asks what a good one has (the skills), and drew the pay paragraph's "As a
 # result, the get some of the best salaries." for its consequence.
-GOOD = "good|great|effective|successful|excellent|ideal|strong|outstanding"
 REASON_ASKED = re.compile(
     rf"{SENTENCE_OPENING}((and|but|so)\s+)?(why|what for|how come)\b"
     rf"|\bwhat ((factors?|things?) )?(makes?(?![^?.,;]*\b({GOOD})\b)|determines?|decides?|affects?|influences?"

@@ -142,6 +142,12 @@ SETTING = re.compile(
 ROLE = r"(jobs?|roles?|positions?|posts?)"
 ROLE_OF = re.compile(rf"\b(the\s+)?{ROLE}\s+of\s+(?=(an?|the|their|his|her)\s+(?P<of>[\w'’-]+))", re.IGNORECASE)
 HELD_ROLE = re.compile(rf"(?P<article>\b(an?)\s+)?\b(?P<holder>[\w-]+)(?P<owner>['’]s)?\s+{ROLE}\b", re.IGNORECASE)
+# So is one good at it, asked about: "What skills does a good CSO need?" asks what a CSO needs, and its "good" drew
+# "In addition to good academic credentials, …" over the skills on the raw article. Not what makes one good: "What
+# makes a good CSO?" asks that, and is answered by the skills.
+GOOD = "good|great|effective|successful|excellent|ideal|strong|outstanding"
+GOOD_ONE = re.compile(rf"\b({GOOD})\s+(?=(?P<holder>[\w'’-]+))", re.IGNORECASE)
+MADE = re.compile(r"\bmak(e|es|ing)\b[^?.,;]*$", re.IGNORECASE)  # "what makes (someone) a …", before it
 # Who a request is for, said last ("Could you list her main responsibilities for me?"), is no part of what it asks:
 # read with it, that question was 0.20 from the nearest sentence, declined, and 0.38 without.
 FOR_WHOM = re.compile(r"\s*,?\s+for\s+(me|us)\b(?=\s*([?.!]|$))", re.IGNORECASE)
@@ -512,8 +518,9 @@ class Retriever:
         (`LexicalIndex.split_topic`), an acknowledgement opening it ("ok,", `ACKNOWLEDGED`), a request opening it
         ("Tell me about"), whom it is for ("…for me?", `FOR_WHOM`), how short an answer is wanted ("in one line",
         `HOW_PUT`), asking for a description ("look like", `DESCRIBED`), setting it where any job is done ("in a
-        company", `SETTING`) or naming the topic's job ("the job of a CSO", `ROLE_OF`) in neither. The model
-        runs only on the few words a slip or another form may stand for (`Speller`, `WordForms`)."""
+        company", `SETTING`) or naming the topic's job or how good at it ("the job of a CSO", "a good CSO":
+        `_without_role`) in neither. The model runs only on the few words a slip or another form may stand for
+        (`Speller`, `WordForms`)."""
         if not question.strip():
             raise CsobotError("the question is empty")
         question = spelled_out(EMPHASIS.sub(r"\1", question), self.corpus_text, self.corpus_words, STOPWORDS)
@@ -541,7 +548,7 @@ class Retriever:
         return question, *self.stored.lexical.split_topic(content if content.strip() else question)
 
     def _without_role(self, text: str) -> str:
-        """`text` less the job its topic names beside it (`ROLE_OF`, `HELD_ROLE`)."""
+        """`text` less the job its topic names beside it (`ROLE_OF`, `HELD_ROLE`) and how good at it (`GOOD_ONE`)."""
 
         def held(m: re.Match) -> str:
             if not self.names_topic(m.group("holder")) or (m.group("article") and not m.group("owner")):
@@ -549,6 +556,12 @@ class Retriever:
             return f"{m.group('article') or ''}{m.group('holder')}"
 
         text = ROLE_OF.sub(lambda m: "" if self.names_topic(m.group("of")) else m.group(0), text)
+        text = GOOD_ONE.sub(
+            lambda m: (
+                m.group(0) if MADE.search(m.string, 0, m.start()) or not self.names_topic(m.group("holder")) else ""
+            ),
+            text,
+        )
         return HELD_ROLE.sub(held, text)
 
     def sentence_scores(self, query: Query) -> np.ndarray:
