@@ -517,10 +517,10 @@ class Retriever:
         split into those kept and those naming the corpus's topic, dropped since every passage shares them
         (`LexicalIndex.split_topic`), an acknowledgement opening it ("ok,", `ACKNOWLEDGED`), a request opening it
         ("Tell me about"), whom it is for ("…for me?", `FOR_WHOM`), how short an answer is wanted ("in one line",
-        `HOW_PUT`), asking for a description ("look like", `DESCRIBED`), setting it where any job is done ("in a
-        company", `SETTING`) or naming the topic's job or how good at it ("the job of a CSO", "a good CSO":
-        `_without_role`) in neither. The model runs only on the few words a slip or another form may stand for
-        (`Speller`, `WordForms`)."""
+        `HOW_PUT`), chat's asides ("or nah", `CHATTER`), asking for a description ("look like", `DESCRIBED`),
+        setting it where any job is done ("in a company", `SETTING`) or naming the topic's job or how good at it
+        ("the job of a CSO", "a good CSO": `_without_role`) in neither. The model runs only on the few words a slip
+        or another form may stand for (`Speller`, `WordForms`)."""
         if not question.strip():
             raise CsobotError("the question is empty")
         question = spelled_out(EMPHASIS.sub(r"\1", question), self.corpus_text, self.corpus_words, STOPWORDS)
