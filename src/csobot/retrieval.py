@@ -555,14 +555,13 @@ class Retriever:
                 return m.group(0)
             return f"{m.group('article') or ''}{m.group('holder')}"
 
+        def good(m: re.Match) -> str:
+            if MADE.search(m.string, 0, m.start()) or not self.names_topic(m.group("holder")):
+                return m.group(0)
+            return ""
+
         text = ROLE_OF.sub(lambda m: "" if self.names_topic(m.group("of")) else m.group(0), text)
-        text = GOOD_ONE.sub(
-            lambda m: (
-                m.group(0) if MADE.search(m.string, 0, m.start()) or not self.names_topic(m.group("holder")) else ""
-            ),
-            text,
-        )
-        return HELD_ROLE.sub(held, text)
+        return HELD_ROLE.sub(held, GOOD_ONE.sub(good, text))
 
     def sentence_scores(self, query: Query) -> np.ndarray:
         """Cosine similarity of the question with every sentence of the index, both read without the
