@@ -954,6 +954,14 @@ def test_the_documents_ending_asked_for_is_answered_from_their_last_paragraph(bo
     answer = bot.ask("How does the article sum up the CSO's overall responsibility at the end?")
     assert "entire security posture" in answer.text
     assert "entire security posture" in bot.ask("What are the closing thoughts?").text
+    # Asked how the documents end, with what the ending says, not the documents named, as what is asked about: "How
+    # does the article wrap up its description of the CSO?" got the opening, "How does the article end?" was declined.
+    for question in (
+        "How does the article wrap up its description of the CSO?",
+        "How does the article end?",
+        "What does the article's conclusion say about the CSO?",
+    ):
+        assert "entire security posture" in bot.ask(question).text, question
     # What the ending says nothing of is declined still: it bids readers reread the post, which is never quoted.
     assert bot.ask("what does the post tell readers to do at the end").abstained
 
@@ -1091,6 +1099,15 @@ def test_the_price_of_something_the_corpus_names_is_not_its_topics_pay(bot):
     for question in ("How much does a CSO cost?", "How much does it cost to hire one?"):
         answer = bot.ask(question)
         assert not answer.abstained and "$143,541" in answer.text, question
+
+
+def test_an_average_one_asks_for_no_number(raw_index, embedder):
+    """On the raw article "…separate a good CSO from an average one?" drew the pay paragraph's figures."""
+    [(asks, _, _), _] = ANSWER_TYPES
+    assert asks.search("What is the average salary?") and asks.search("What is an average salary?")
+    assert not asks.search("What separates a good CSO from an average one?")
+    answer = Chatbot.load(raw_index, embedder).ask("What people skills separate a good CSO from an average one?")
+    assert "communicate effectively" in answer.text and "$" not in answer.text
 
 
 def test_a_when_opening_a_clause_asks_for_no_number(bot):

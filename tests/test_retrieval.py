@@ -191,6 +191,10 @@ def test_what_is_asked_leaves_out_the_statements_and_thanks_around_it(question, 
         ("According to the conclusion, what could happen?", True),
         ("What are the closing thoughts?", True),
         ("How does the article sum up the pay at the end?", True),
+        ("How does the article wrap up its description of the CSO?", True),
+        ("How does the post end?", True),
+        ("How does a CSO wrap up a meeting?", False),  # a wrap-up of no document
+        ("Does the article say when the war will end?", False),
         ("What happens at the end?", False),  # the end of what the documents name, not of them
         ("What happens at the end of the year?", False),
         ("What conclusion can be drawn for P?", False),

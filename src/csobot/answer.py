@@ -115,9 +115,10 @@ REASON_ASKED = re.compile(
 # gets: a quantity or a date, a number; a reason ("Why…?"), a cause or a consequence ("without…",
 # "because…"). A number is a hint (the pay paragraph's figures are no answer to "How much experience…?"
 # but "several years" is; "the bare-minimum diploma" asks which, so "minimum" or "highest" alone asks no
-# number; nor does a "when" opening a clause, only one asking "When was…?", "When did…?": "…which
-# postgraduate qualifications do employers favour when hiring…?" drew "several years" and the salary
-# figures, not the degrees); a sentence giving no reason does not answer "why" at all: "Why is a CSO
+# number, nor "an average" one, which says ordinary ("What people skills separate a good CSO from an average
+# one?" drew the pay paragraph's figures); nor does a "when" opening a clause, only one asking "When was…?",
+# "When did…?": "…which postgraduate qualifications do employers favour when hiring…?" drew "several years" and
+# the salary figures, not the degrees); a sentence giving no reason does not answer "why" at all: "Why is a CSO
 # important?" drew the duties, which match "role" and "organization", over "Without his wisdom and
 # knowledge, an organization's security systems may be at risk…" (README, "Answers").
 ANSWER_TYPES = (
@@ -125,7 +126,7 @@ ANSWER_TYPES = (
         re.compile(
             r"\b(how (much|many|long|old|far|often|large|big)|what (year|percentage|date)|which year|"
             r"when (was|were|did|do|does|is|are|will|would|has|have|had)|"
-            r"range|average|median|amount|percentage|cost|price|salary|salaries|"
+            r"range|(?<!\ban )average|median|amount|percentage|cost|price|salary|salaries|"
             rf"pay|paid|wages?|earnings|income|{EARNS})\b",
             re.IGNORECASE,
         ),

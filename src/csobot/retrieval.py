@@ -182,20 +182,26 @@ WHAT_IS = re.compile(
 # The documents themselves, named or summed up: asking nothing else ("Summarize the article", "What is this text
 # about?", "Give me an overview", `WHAT_IS`), a question asks what they are about, as the topic's name alone does.
 # Not "Tell me more." nor "Give me an overview of that": more of what was said before (`POINTING`), or of nothing.
+DOCUMENT_NAMES = "article|blog post|post|blog|page|documents?|docs|texts?|guide|piece|essay"
 DOCUMENTS = re.compile(
-    r"\b(this|the|these)\s+(article|blog post|post|blog|page|documents?|docs|texts?|guide|piece|essay)('s|’s)?\b"
+    rf"\b(this|the|these)\s+({DOCUMENT_NAMES})('s|’s)?\b"
     r"|\b(gist|recap|tl;?\s?dr|(main|key) (points|ideas|takeaways)|takeaways)\b",
     re.IGNORECASE,
 )
+# What the documents' ending is asked to say, besides which a question about it may ask nothing ("What does the
+# article's conclusion say about the CSO?").
+SAYING = re.compile(r"\b(say|says|said|tell|tells|mention|mentions|state|states)\b", re.IGNORECASE)
 # The documents' ending, named ("the conclusion", "closing thoughts", "the last paragraph"), or asked about "at the
-# end" of the documents named: what their last paragraph says ("How does the article sum up the CSO's overall
+# end" of the documents named, or how they end ("How does the article wrap up its description of the CSO?" got the
+# opening): what their last paragraph says ("How does the article sum up the CSO's overall
 # responsibility at the end?" drew the duties, and the raw article, which heads no conclusion, declined
 # "Summarize the article's conclusion"). Not the conclusion or end of something else ("at the end of the game"), nor
 # one drawn ("what conclusion can be drawn?").
 ENDING = re.compile(
     r"(?P<named>(\b(the|its|their)\s+|['’]s\s+)(conclusion|(concluding|closing|final|last)\s+(section|paragraph|part|"
     r"remarks|thoughts|words|lines?))|\b(concluding|closing)\s+(section|paragraph|remarks|thoughts|words|lines?))\b"
-    r"(?!\s+(of|to)\b)|\bat the (very )?end\b(?!\s+of\b)",
+    r"(?!\s+(of|to)\b)|\bat the (very )?end\b(?!\s+of\b)"
+    rf"|\b({DOCUMENT_NAMES})\s+((wraps?|wrapped) up|ends?|ended|close[sd]?)\b",
     re.IGNORECASE,
 )
 DEMONSTRATIVES = "those|these|that|this"  # pointing at what was said, here and in follow-ups (`answer`)
@@ -537,7 +543,7 @@ class Retriever:
         content = self._without_role(content)
         ending = asks_for_ending(question)
         if ending:
-            content = ENDING.sub("", content)
+            content = SAYING.sub("", DOCUMENTS.sub("", ENDING.sub("", content)))
         rest = DOCUMENTS.sub("", content)
         if (
             self.topic_text
