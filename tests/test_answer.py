@@ -471,8 +471,10 @@ def test_a_question_naming_only_the_topic_is_answered_from_the_opening(bot):
         "cso definition",
         "chief security officer job description",  # what the job is, not where "job" is written
         "What do the letters CSO stand for?",  # asks what the name is short for, as "What does CSO stand for?"
+        "cso stands for?",  # so does "stands for" naming only the topic: it matched nothing and was declined
         "What is the CSO acronym?",
         "What is the job of a CSO?",  # the job a CSO holds is what a CSO is: not "new to the job" of the pay
+        "What is job of chief security officer in company?",  # without articles, as a learner may ask: got the pay
         "Describe the CSO's role.",
         "What does being a CSO involve?",  # what it holds, not a word to find
     ):
@@ -1099,6 +1101,12 @@ def test_the_price_of_something_the_corpus_names_is_not_its_topics_pay(bot):
     for question in ("How much does a CSO cost?", "How much does it cost to hire one?"):
         answer = bot.ask(question)
         assert not answer.abstained and "$143,541" in answer.text, question
+
+
+def test_kinds_asked_for_are_answered_by_the_kinds_named(bot):
+    """The duties' "type of security risks" matched "kinds" better than the opening's "physical and digital"."""
+    assert "physical and digital security" in bot.ask("What kinds of security is a CSO in charge of?").text
+    assert "both digital and physical security" in bot.ask("which kind of security the CSO take care of?").text
 
 
 def test_an_average_one_asks_for_no_number(raw_index, embedder):

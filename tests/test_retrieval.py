@@ -215,6 +215,7 @@ def test_where_any_job_is_done_is_no_part_of_what_is_asked(retriever):
     assert retriever.rewrite("What does a CSO do in a company?")[1] == ["What", "does", "a", "do?"]
     assert retriever.rewrite("who does a cso answer to at work")[1] == ["who", "does", "a", "answer", "to"]
     assert "companies?" in retriever.rewrite("What do CSOs earn at multinational companies?")[1]
+    assert retriever.rewrite("What does a CSO do in company?")[1] == ["What", "does", "a", "do?"]
 
 
 def test_the_job_the_topic_names_is_the_topic(retriever):
@@ -224,6 +225,13 @@ def test_the_job_the_topic_names_is_the_topic(retriever):
     assert "job" in retriever.query("Can I land a CSO job with a diploma?").terms
     assert "job" in retriever.query("What is the minimum degree to get a job as a CSO?").terms
     assert "job" in retriever.query("What is the job of a nurse?").terms
+    assert "job" in retriever.query("What is job of nurse?").terms
+
+
+def test_stands_for_asks_what_the_topic_is_but_not_what_another_name_is(retriever):
+    assert retriever.query("cso stands for?").about_topic
+    # "What does AFC stand for?" is answered by "The American Football Conference (AFC)…", matched by all of it.
+    assert "stand" in retriever.query("What does GIAC stand for?").terms
     # So is one good at it; not what makes one good.
     assert "good" not in retriever.query("What skills does a good CSO need?").terms
     assert "good" in retriever.query("What makes a good CSO?").terms

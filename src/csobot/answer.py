@@ -147,6 +147,16 @@ ANSWER_TYPES = (
         0.5,
     ),
 )
+# Kinds of a thing asked for ("What kinds of security is a CSO in charge of?") are named as that thing's kinds:
+# "A and B security", "A, B or C security". The duties' "type of security risks" matched "kinds" better than
+# "…the entire physical and digital security structure…" did; a sentence naming kinds of what is asked gets
+# `KINDS_BONUS` more. Not one kind, asked by "the … type of" ("What is the most frequently employed type of
+# reduction?", SQuAD: its answer names one).
+KINDS_ASKED = re.compile(
+    r"\b((what|which)\s+(kind|type|sort|form|area)|kinds|types|sorts|forms|areas|categories)\s+of\s+(?P<of>[\w'’-]+)",
+    re.IGNORECASE,
+)
+KINDS_BONUS = 0.25
 # What a question asks to be measured in, and how a sentence reads that gives it: money for "how much does
 # … earn/cost", a share for "what percentage" or a "growth rate", an age, a year, a time or length for
 # "how long", the unit or currency named ("how many hours", "in pounds"). An answer quoting no such
@@ -740,6 +750,10 @@ class Chatbot:
         for asks, gives, bonus in self.answer_types:
             if asks.search(question):
                 score = score + bonus * gives[candidates]
+        kinds = KINDS_ASKED.search(question)
+        if kinds and terms(kinds["of"]):
+            named = re.compile(rf"\b\w+(,\s+\w+)*,?\s+(and|or)\s+\w+\s+{re.escape(kinds['of'])}s?\b", re.IGNORECASE)
+            score = score + KINDS_BONUS * _matching(named, [stored.sentences[i] for i in candidates])
         best = int(np.argmax(score))
         # A measure asked, and given by the best sentence: the sentences giving it are the answer. "How much does
         # a CSO earn?" wants the three figures, not the pay paragraph's "…perform executive functions. As a

@@ -131,7 +131,7 @@ ROUTINE = (
 # is asked: its "company" was all the question held besides the topic, and drew "The earning potential depends
 # on the type of company one works for…". Only a bare setting: "at multinational companies" asks about those.
 SETTING = re.compile(
-    r"\s*,?\s+(in|at|within|inside|for)\s+(a|an|any|the|your|their|his|her|my|our)\s+"
+    r"\s*,?\s+(in|at|within|inside|for)\s+((a|an|any|the|your|their|his|her|my|our)\s+)?"
     r"(company|organi[sz]ation|firm|business|corporation|workplace|enterprise)\b(?=\W*$)"
     r"|\s+(at work|on the job)(?=\W*$)",
     re.IGNORECASE,
@@ -140,7 +140,7 @@ SETTING = re.compile(
 # itself: "What is the job of a CSO?" asks what a CSO is, and its "job" drew "new to the job" in the pay paragraph.
 # Not a job to be had, "a job as a CSO", "a CSO job": "Can I land a CSO job with…?" asks about getting one.
 ROLE = r"(jobs?|roles?|positions?|posts?)"
-ROLE_OF = re.compile(rf"\b(the\s+)?{ROLE}\s+of\s+(?=(an?|the|their|his|her)\s+(?P<of>[\w'’-]+))", re.IGNORECASE)
+ROLE_OF = re.compile(rf"\b(the\s+)?{ROLE}\s+of\s+(?=((an?|the|their|his|her)\s+)?(?P<of>[\w'’-]+))", re.IGNORECASE)
 HELD_ROLE = re.compile(rf"(?P<article>\b(an?)\s+)?\b(?P<holder>[\w-]+)(?P<owner>['’]s)?\s+{ROLE}\b", re.IGNORECASE)
 # So is one good at it, asked about: "What skills does a good CSO need?" asks what a CSO needs, and its "good" drew
 # "In addition to good academic credentials, …" over the skills on the raw article. Not what makes one good: "What
@@ -179,6 +179,10 @@ WHAT_IS = re.compile(
     r"|\b(involves?|entails?)\b",
     re.IGNORECASE,
 )
+# Asking what a name stands for asks what it is, when nothing but the topic is named ("cso stands for?"). Not
+# another name: "What does AFC stand for?" is answered by "The American Football Conference (AFC)…", which the
+# name alone matches less.
+STANDS_FOR = re.compile(r"\b(stand|stands)\s+for\b", re.IGNORECASE)
 # The documents themselves, named or summed up: asking nothing else ("Summarize the article", "What is this text
 # about?", "Give me an overview", `WHAT_IS`), a question asks what they are about, as the topic's name alone does.
 # Not "Tell me more." nor "Give me an overview of that": more of what was said before (`POINTING`), or of nothing.
@@ -541,6 +545,9 @@ class Retriever:
         content = CHATTER.sub("", HOW_PUT.sub("", FOR_WHOM.sub("", REQUEST.sub("", content, count=1))))
         content = SETTING.sub("", DESCRIBED.sub("", WHAT_IS.sub("", content)))
         content = self._without_role(content)
+        unexpanded = STANDS_FOR.sub("", content)
+        if unexpanded != content and not terms(" ".join(self.stored.lexical.split_topic(unexpanded)[0])):
+            content = unexpanded
         ending = asks_for_ending(question)
         if ending:
             content = SAYING.sub("", DOCUMENTS.sub("", ENDING.sub("", content)))
