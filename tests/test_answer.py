@@ -477,8 +477,15 @@ def test_a_question_naming_only_the_topic_is_answered_from_the_opening(bot):
         "What is job of chief security officer in company?",  # without articles, as a learner may ask: got the pay
         "Describe the CSO's role.",
         "What does being a CSO involve?",  # what it holds, not a word to find
+        # What the asker says of themselves is no part of it: "thinking" drew the skills' "critical thinking".
+        "I'm thinking about my future career. What does a chief security officer actually do in a company?",
     ):
         assert quoted_sentences(bot.ask(question).text) == [s.text for s in opening], question
+
+
+def test_a_question_pointing_back_at_its_preamble_is_read_with_it(bot):
+    question = "Hey! My cousin is wondering if security chiefs have to be good at speaking in front of crowds. Do they?"
+    assert "speak fluently in public" in bot.ask(question).text
 
 
 ABOUT_THE_DOCUMENTS = (

@@ -349,10 +349,15 @@ class Retriever:
         """Rewrite the question for the index (`rewrite`) and embed it once. A question naming the
         topic and nothing else besides stop words is kept whole (`Query.about_topic`)."""
         ending = asks_for_ending(question)
+        asking = asked(question)
+        if asking != question and not POINTING.search(asking) and _about_topic(*self.rewrite(asking)[1:]):
+            # "I'm thinking about my future career. What does a CSO actually do?" asks what a CSO is; its
+            # "thinking" drew the skills' "critical thinking". Not "My cousin wonders if they must speak to
+            # crowds. Do they?", which points back at what it says.
+            question = asking
         question, kept, dropped = self.rewrite(question)
-        kept_terms = [t for word in kept for t in terms(word)]
         unfamiliar = self.unfamiliar_names(question)
-        if not set(kept_terms) - MODALS and dropped:
+        if _about_topic(kept, dropped):
             embedding, pieces = self.embedder.encode_with_pieces([question])
             return Query(
                 question,
@@ -369,7 +374,7 @@ class Retriever:
         vector = center(embedding, self.centroid)[0]
         return Query(
             text,
-            kept_terms,
+            [t for word in kept for t in terms(word)],
             vector,
             embedding[0],
             pieces,
@@ -696,6 +701,12 @@ def _piece_idf(pieces: Pieces, vocabulary: int) -> np.ndarray:
     pairs = np.unique(owner * vocabulary + pieces.ids.astype(np.int64))
     df = np.bincount(pairs % vocabulary, minlength=vocabulary)
     return np.log1p((len(pieces) - df + 0.5) / (df + 0.5))
+
+
+def _about_topic(kept: list[str], dropped: list[str]) -> bool:
+    """Whether a question split into words `kept` and `dropped` (`Retriever.rewrite`) names the topic and nothing
+    else besides stop words and modals: it asks about the topic as a whole."""
+    return bool(dropped) and not {t for word in kept for t in terms(word)} - MODALS
 
 
 def content_words(text: str) -> list[str]:
