@@ -1110,6 +1110,12 @@ def test_the_price_of_something_the_corpus_names_is_not_its_topics_pay(bot):
         assert not answer.abstained and "$143,541" in answer.text, question
 
 
+def test_a_sentence_naming_things_without_saying_which_brings_the_next_of_its_paragraph(bot):
+    """Quoted alone, "You also need some certifications to improve your resume." named none."""
+    answer = bot.ask("How can I make my resume stronger when applying for CSO roles?")
+    assert "Certified Information Systems Auditor" in answer.text
+
+
 def test_kinds_asked_for_are_answered_by_the_kinds_named(bot):
     """The duties' "type of security risks" matched "kinds" better than the opening's "physical and digital"."""
     assert "physical and digital security" in bot.ask("What kinds of security is a CSO in charge of?").text

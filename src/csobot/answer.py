@@ -157,6 +157,9 @@ KINDS_ASKED = re.compile(
     re.IGNORECASE,
 )
 KINDS_BONUS = 0.25
+# Things named without saying which: "some certifications", "certain skills" (not opening a sentence: "Some
+# companies may require…"; nor a share, "several years of…").
+UNSAID = re.compile(r"(?<=\w )(some|certain|several|various|numerous)\s+\w+s\b(?!\s+of\b)", re.IGNORECASE)
 # What a question asks to be measured in, and how a sentence reads that gives it: money for "how much does
 # … earn/cost", a share for "what percentage" or a "growth rate", an age, a year, a time or length for
 # "how long", the unit or currency named ("how many hours", "in pounds"). An answer quoting no such
@@ -793,6 +796,17 @@ class Chatbot:
             items = [items[n] for n in sorted(fitting)]
         for n, item in enumerate(items):
             score[position[item]] = first - n
+        # A sentence naming things without saying which ("You also need some certifications to improve your
+        # resume.") is read on into the next of its paragraph, which may say: quoted after it.
+        best_sentence = int(candidates[best])
+        said = position.get(best_sentence + 1)
+        if (
+            said is not None
+            and not items
+            and self.paragraph_of[best_sentence + 1] == self.paragraph_of[best_sentence]
+            and UNSAID.search(stored.sentences[best_sentence].text)
+        ):
+            score[said] = first
         chosen: dict[int, str] = {}
         words = prose = 0
         read_on: set[int] = set()  # paragraphs quoted from
