@@ -975,6 +975,13 @@ def test_the_documents_ending_asked_for_is_answered_from_their_last_paragraph(bo
     assert bot.ask("what does the post tell readers to do at the end").abstained
 
 
+def test_what_the_ending_tells_readers_is_declined_after_another_question_too(raw_index, embedder):
+    bot = Chatbot.load(raw_index, embedder)
+    before = "What about someone just starting out or at a small firm?"
+    history = [{"role": "user", "content": before}, {"role": "assistant", "content": bot.ask(before).text}]
+    assert bot.ask("what does the post tell readers to do at the end", history=history).abstained
+
+
 def test_an_ending_under_no_heading_of_its_own_is_found_by_its_place(raw_index, embedder):
     """The raw article's conclusion has no heading: asked for, it was declined."""
     answer = Chatbot.load(raw_index, embedder).ask("Summarize the article's conclusion in one sentence.")

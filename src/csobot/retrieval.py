@@ -193,8 +193,9 @@ DOCUMENTS = re.compile(
     re.IGNORECASE,
 )
 # What the documents' ending is asked to say, besides which a question about it may ask nothing ("What does the
-# article's conclusion say about the CSO?").
-SAYING = re.compile(r"\b(say|says|said|tell|tells|mention|mentions|state|states)\b", re.IGNORECASE)
+# article's conclusion say about the CSO?"). Not "tell", which tells someone something: "what does the post tell
+# readers to do at the end", asked after a question on pay, was answered for "readers" alone.
+SAYING = re.compile(r"\b(say|says|said|mention|mentions|state|states)\b", re.IGNORECASE)
 # The documents' ending, named ("the conclusion", "closing thoughts", "the last paragraph"), or asked about "at the
 # end" of the documents named, or how they end ("How does the article wrap up its description of the CSO?" got the
 # opening): what their last paragraph says ("How does the article sum up the CSO's overall
