@@ -552,7 +552,7 @@ class Retriever:
         content = SETTING.sub("", DESCRIBED.sub("", WHAT_IS.sub("", content)))
         content = self._without_role(content)
         unexpanded = STANDS_FOR.sub("", content)
-        if unexpanded != content and not terms(" ".join(self.stored.lexical.split_topic(unexpanded)[0])):
+        if unexpanded != content and _about_topic(*self.stored.lexical.split_topic(unexpanded)):
             content = unexpanded
         ending = asks_for_ending(question)
         if ending:
