@@ -350,13 +350,16 @@ class Retriever:
         """Rewrite the question for the index (`rewrite`) and embed it once. A question naming the
         topic and nothing else besides stop words is kept whole (`Query.about_topic`)."""
         ending = asks_for_ending(question)
+        rewritten = self.rewrite(question)
         asking = asked(question)
-        if asking != question and not POINTING.search(asking) and _about_topic(*self.rewrite(asking)[1:]):
+        if asking != question and not POINTING.search(asking):
             # "I'm thinking about my future career. What does a CSO actually do?" asks what a CSO is; its
             # "thinking" drew the skills' "critical thinking". Not "My cousin wonders if they must speak to
             # crowds. Do they?", which points back at what it says.
-            question = asking
-        question, kept, dropped = self.rewrite(question)
+            alone = self.rewrite(asking)
+            if _about_topic(*alone[1:]):
+                rewritten = alone
+        question, kept, dropped = rewritten
         unfamiliar = self.unfamiliar_names(question)
         if _about_topic(kept, dropped):
             embedding, pieces = self.embedder.encode_with_pieces([question])
