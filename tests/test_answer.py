@@ -17,13 +17,14 @@ from csobot.answer import (
     FRAGMENT,
     MAX_SENTENCES,
     MAX_WORDS,
-    PARTS,
     PRONOUN,
     REASON_ASKED,
     Chatbot,
     _excerpt,
+    _fair_shares,
     _measures_asked,
     _most_that_fit,
+    questions_in,
 )
 from csobot.errors import CsobotError
 from csobot.index import build_index
@@ -391,11 +392,30 @@ def test_a_follow_up_covered_alone_is_answered_alone(bot):
 
 
 def test_two_questions_in_one_are_each_answered(bot):
-    """Read together, the pay words win and the degree goes unanswered; each is answered in half the words."""
+    """Read together, the pay words win and the degree goes unanswered; each is answered in a share of the words."""
     answer = bot.ask("What's the minimum degree for a CSO, and what's the average yearly pay?")
     assert "bachelor’s degree" in answer.text and "$143,541" in answer.text
     assert len(answer.text.split()) <= MAX_WORDS
     assert [hit.section for hit in answer.sources] == ["Education", "Salary"]
+
+
+def test_several_questions_in_one_are_each_answered_in_fair_shares_of_the_words(bot):
+    """Read together, the pay and travel won and the reporting line, which the opening gives, went unanswered."""
+    answer = bot.ask("Who does a CSO report to? What do they earn? Do they travel?")
+    for fact in ("chief executive officer", "$", "travel"):
+        assert fact in answer.text, fact
+    assert len(answer.text.split()) <= MAX_WORDS
+
+
+def test_questions_no_one_paragraph_answers_together_are_answered_each_alone(bot):
+    """Read together, the pay paragraph answered best but gave no degree: the whole was declined."""
+    answer = bot.ask("What degree does a CSO need, what certifications help, and how much do they earn?")
+    assert not answer.abstained
+    assert "Certified Information Systems Auditor" in answer.text and "$" in answer.text
+
+
+def test_an_off_topic_question_asked_with_a_covered_one_is_declined_still(bot):
+    assert bot.ask("What degree does a CSO need, and what is the capital of France?").abstained
 
 
 @pytest.mark.parametrize(
@@ -404,13 +424,26 @@ def test_two_questions_in_one_are_each_answered(bot):
         ("What's the minimum degree, and what's the average pay?", 2),
         ("Who do they answer to? Do they handle physical security too?", 2),
         ("How much experience is needed and how many teams should I have led?", 2),
+        ("Who do they report to, what do they oversee and where do they spend their time?", 3),
+        ("how much do new CSOs make, how do they set goals, what's the work like?", 3),
         ("What skills and experience are needed?", 1),
         ("Do they attend meetings and training sessions?", 1),
         ("What do they do?", 1),
+        # One question: what comes before the comma asks nothing, or what comes after is no question of its own.
+        ("If I become a CSO, what will I earn?", 1),
+        ("When a company wants an outside look, what does the CSO do?", 1),
+        ("How do they settle, with fellow leaders, where the money goes?", 1),
+        ("What is the name of the Bronco's head coach, who was hired after John Fox?", 1),
     ],
 )
-def test_what_asks_two_questions_in_one(question, parts):
-    assert len(PARTS.split(question)) == parts
+def test_what_asks_several_questions_in_one(question, parts):
+    assert len(questions_in(question)) == parts
+
+
+def test_fair_shares_cut_the_longest_answers_first_and_never_a_fixed_one():
+    assert _fair_shares([30, 20], 80, [False, False]) == [30, 20]
+    assert _fair_shares([48, 42, 13], 80, [False, False, False]) == [33, 33, 13]
+    assert _fair_shares([48, 42, 13], 80, [True, False, False]) == [48, 19, 13]
 
 
 def test_a_second_question_about_what_the_first_names_is_not_asked_alone(bot):

@@ -345,6 +345,18 @@ PARTS = re.compile(
     r"|would|will)\b)|(?<=\?)\s+(?=\S)",
     re.IGNORECASE,
 )
+# Questions listed after a comma: "How much do new CSOs make, how do they set their goals, where do they work?".
+# Only direct questions, each opening with its question word and then its verb, before any subject: not "If I
+# become a CSO, what will I earn?", "When a company wants an outside look, what does the CSO do?" or "How do they
+# settle, with fellow leaders, where the money goes?", which ask one; nor "who" or "which" after a comma, which
+# say more of what comes before ("What is the name of the Bronco's head coach, who was hired after John Fox?").
+LISTED = re.compile(r"[,;]\s*(?=(?:what|how|where|when|why)\b)", re.IGNORECASE)
+AUXILIARY_VERBS = "do|does|did|is|are|was|were|can|could|should|would|will|has|have|must|may|might"
+DIRECT_QUESTION = re.compile(
+    rf"^\W*((what|how|who|whom|which|where|when|why)(\s+(?!(i|you|he|she|it|we|they)\b)\w+){{0,2}}?"
+    rf"(\s+({AUXILIARY_VERBS})\b|['’]s\b)|({AUXILIARY_VERBS})\b)",
+    re.IGNORECASE,
+)
 # Where a clause opens, after punctuation: "wow, do they need them all?" asks "do they need them all?".
 CLAUSE_OPENING = re.compile(r"[,;:.!?]")
 NAMED_BEFORE = re.compile(rf"\b(it|its|one|{DEMONSTRATIVES})\b", re.IGNORECASE)
@@ -374,6 +386,16 @@ class Answer:
     sources: list[Hit] = field(default_factory=list)
     abstained: bool = False
     query: str = ""  # the question as searched: rewritten, follow-ups resolved
+
+
+@dataclass(frozen=True)
+class Quotes:
+    """What an answer quotes, before it is written: each sentence's index with what of it is quoted (None and
+    "…" for list items left out), the passages holding them, and the question as searched that they answer."""
+
+    sentences: list[tuple[int | None, str]]
+    hits: list[Hit]
+    query: Query
 
 
 def previous_question(history: list[dict] | None) -> str | None:
@@ -513,8 +535,8 @@ class Chatbot:
             if not read_back.abstained:
                 return read_back
         answer = self.answer(question, query, shown)
-        parts = PARTS.split(asked(question))
-        if len(parts) == 2 and not NAMED_BEFORE.search(parts[1]) and not answer.abstained and not shown:
+        parts = questions_in(question)
+        if len(parts) > 1 and not any(NAMED_BEFORE.search(part) for part in parts[1:]) and not shown:
             answer = self._answer_each(parts, answer, query)
         if (
             answer.abstained
@@ -603,13 +625,11 @@ class Chatbot:
         """Answer from the passages that best match `query`, unless the corpus does not cover it;
         never with the sentences `shown` already."""
         found = self._quotes(question, query, shown, self.max_words)
-        return found if isinstance(found, Answer) else self.compose(*found, query)
+        return found if isinstance(found, Answer) else self.compose(found.sentences, found.hits, found.query)
 
-    def _quotes(
-        self, question: str, query: Query, shown: frozenset[int], budget: int
-    ) -> tuple[list[tuple[int | None, str]], list[Hit]] | Answer:
-        """What `answer` quotes, in `budget` words, and the passages it quotes from; or the answer itself
-        when it quotes no passage of its own: a decline, or the documents' opening."""
+    def _quotes(self, question: str, query: Query, shown: frozenset[int], budget: int) -> Quotes | Answer:
+        """What `answer` quotes, in `budget` words: from the passages matching `query`, or from the documents'
+        opening (quotes answering the topic's query); or a decline, or "That is all…" (`ALL_SAID`)."""
         evidence = self.evidence(query)
         if evidence < ABSTAIN_BELOW:
             return self.declined(query.text)
@@ -635,8 +655,10 @@ class Chatbot:
             topic = self.retriever.query(query.topic)  # the model runs only for an answer that may follow
             if not topic.about_topic:
                 return self.declined(query.text)
-            opening = self.answer(query.topic, topic, shown)
-            if not opening.abstained and not _measures_asked(question, [MARKER.sub("", opening.text)]):
+            opening = self._quotes(query.topic, topic, shown, budget)
+            if isinstance(opening, Quotes) and not _measures_asked(
+                question, [" ".join(text for _, text in opening.sentences)]
+            ):
                 # "When was the role first created?" finds the opening, which gives no year.
                 return self.declined(query.text)
             return opening
@@ -661,7 +683,7 @@ class Chatbot:
         led = [text for i, text in quotes if i is None or self.paragraph_of[i] == lead]
         if not _measures_asked(question, led, self.retriever.names_topic(query.topic)):
             return self.declined(query.text)
-        return quotes, hits
+        return Quotes(quotes, hits, query)
 
     def _points_back(self, question: str) -> bool:
         """Whether the pronoun of `question` may stand for what was said before the question: every word
@@ -675,24 +697,48 @@ class Chatbot:
         return all(map(self.retriever.is_corpus_word, content_words(clause)))
 
     def _answer_each(self, parts: list[str], whole: Answer, query: Query) -> Answer:
-        """Two questions in one ("What's the minimum degree, and what's the average pay?"): `whole`, the
-        answer to both read together, when it quotes from the paragraph that best answers each alone;
-        else each one's answer in half the words, in turn. When the documents do not answer a part alone, or
-        answer it only from their opening, `whole` stands."""
-        quoted = {self.paragraph_of[i] for i in self.quoted_in(whole.text)}
-        answers = []
-        for part in parts:
-            part_query = self._query(part)
-            found = self._quotes(part, part_query, frozenset(), self.max_words // len(parts)) if part_query else None
-            if isinstance(found, tuple) and found[0]:
-                answers.append(found)
-        leads = [self.paragraph_of[next(i for i, _ in quotes if i is not None)] for quotes, _ in answers]
-        if len(answers) < 2 or all(lead in quoted for lead in leads):
+        """Several questions in one ("What's the minimum degree, and what's the average pay?"): `whole`, the
+        answer to all read together, when it quotes from the paragraph that best answers each alone; else
+        each one's answer in turn, in full when they fit in the answer's words together, else in fair shares
+        of them (`_fair_shares`). A decline of the whole is answered so too: no one paragraph gives "What
+        degree does a CSO need, what certifications help, and how much do they earn?". When the documents do
+        not answer every part alone, `whole` stands."""
+        queries = [self._query(part) for part in parts]
+        answers = [
+            self._quotes(part, q, frozenset(), self.max_words) if q else None
+            for part, q in zip(parts, queries, strict=True)
+        ]
+        if not all(isinstance(a, Quotes) and a.sentences for a in answers):
             return whole
-        (first, first_hits), (second, second_hits) = answers
-        said = {i for i, _ in first if i is not None}
-        quotes = first + [(i, text) for i, text in second if i is None or i not in said]
-        return self.compose(quotes, first_hits + [h for h in second_hits if h not in first_hits], query)
+        quoted = {self.paragraph_of[i] for i in self.quoted_in(whole.text)}
+        leads = [self.paragraph_of[next(i for i, _ in a.sentences if i is not None)] for a in answers]
+        if not whole.abstained and all(lead in quoted for lead in leads):
+            return whole
+        lengths = [self._words_quoted(a.sentences) for a in answers]
+        # What the documents' opening says of the topic is not cut: "Who does a CSO report to?" is answered by its
+        # second sentence, which a share of the words would leave out.
+        openings = [a.query is not q for a, q in zip(answers, queries, strict=True)]
+        shares = _fair_shares(lengths, self.max_words, openings)
+        # Openings taking all the words, or a share too short to quote from: the answer read together stands.
+        cut_short = any(share < min(length, MIN_PART_WORDS) for length, share in zip(lengths, shares, strict=True))
+        if sum(shares) > self.max_words or cut_short:
+            return whole
+        for n, (length, share) in enumerate(zip(lengths, shares, strict=True)):
+            if share < length:
+                answers[n] = self._quotes(parts[n], queries[n], frozenset(), share)
+        if not all(isinstance(a, Quotes) and a.sentences for a in answers):
+            return whole
+        sentences: list[tuple[int | None, str]] = []
+        hits: list[Hit] = []
+        for a in answers:
+            said = {i for i, _ in sentences if i is not None}
+            sentences += [(i, text) for i, text in a.sentences if i is None or i not in said]
+            hits += [h for h in a.hits if h not in hits]
+        return self.compose(sentences, hits, query)
+
+    def _words_quoted(self, sentences: list[tuple[int | None, str]]) -> int:
+        """Words the quotes take in an answer: "- " of a list item, and the "- …" of items left out, included."""
+        return sum(OMISSION_WORDS if i is None else _words(text) + (i in self.bulleted) for i, text in sentences)
 
     def _covered(self, query: Query, match: PieceMatch, candidates: np.ndarray, evidence: float) -> bool:
         """Whether the passages and their headings hold enough of what `query` asks (`COVERED_FROM`, less when
@@ -923,6 +969,28 @@ class Chatbot:
     def declined(self, asked: str, reply: str = "The documents don't cover that") -> Answer:
         covered = ", ".join(self.topics)
         return Answer(f"{reply}. They cover: {covered}." if covered else f"{reply}.", [], True, asked)
+
+
+def questions_in(question: str) -> list[str]:
+    """The questions `question` asks, after any preamble (`asked`): one, or several in a row (`PARTS`, `LISTED`)."""
+    questions = []
+    for part in PARTS.split(asked(question)):
+        listed = LISTED.split(part)
+        questions += listed if all(map(DIRECT_QUESTION.match, listed)) else [part]
+    return questions
+
+
+def _fair_shares(lengths: list[int], total: int, fixed: list[bool]) -> list[int]:
+    """Words for answers of these `lengths` to take `total` at most together: each its length, but the longest
+    cut to an equal share of what the shorter ones leave; those `fixed` are never cut."""
+    remaining = total - sum(n for n, kept in zip(lengths, fixed, strict=True) if kept)
+    cut = sorted(n for n, kept in zip(lengths, fixed, strict=True) if not kept)
+    for left, length in zip(range(len(cut), 0, -1), cut, strict=True):
+        share = remaining // left
+        if length > share:
+            return [n if kept else min(n, share) for n, kept in zip(lengths, fixed, strict=True)]
+        remaining -= length
+    return list(lengths)
 
 
 def _measures_asked(question: str, quotes: list[str], names_topic: bool = True) -> bool:
