@@ -414,6 +414,13 @@ def test_questions_no_one_paragraph_answers_together_are_answered_each_alone(bot
     assert "Certified Information Systems Auditor" in answer.text and "$" in answer.text
 
 
+def test_things_a_request_asks_for_in_a_series_are_each_answered(bot):
+    """Read together, the pay words won: no degree, no travel."""
+    answer = bot.ask("Tell me the minimum degree, the typical salary and whether they travel.")
+    for fact in ("bachelor’s degree", "$", "travel"):
+        assert fact in answer.text, fact
+
+
 def test_an_off_topic_question_asked_with_a_covered_one_is_declined_still(bot):
     assert bot.ask("What degree does a CSO need, and what is the capital of France?").abstained
 
@@ -434,6 +441,12 @@ def test_an_off_topic_question_asked_with_a_covered_one_is_declined_still(bot):
         ("When a company wants an outside look, what does the CSO do?", 1),
         ("How do they settle, with fellow leaders, where the money goes?", 1),
         ("What is the name of the Bronco's head coach, who was hired after John Fox?", 1),
+        # A request for things in a series asks each; one for a single thing, however put, asks one.
+        ("Tell me the minimum degree, the typical salary and whether they travel.", 3),
+        ("Give me the pay range, the field to study, and the kinds of certificates.", 3),
+        ("Tell me about the skills and experience needed.", 1),
+        ("List the certifications, please.", 1),
+        ("Tell me, what does a CSO earn?", 1),
     ],
 )
 def test_what_asks_several_questions_in_one(question, parts):

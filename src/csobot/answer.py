@@ -26,6 +26,7 @@ from .retrieval import (
     DEMONSTRATIVES,
     EARNS,
     GOOD,
+    REQUEST,
     SMALL_TALK,
     Hit,
     PieceMatch,
@@ -357,6 +358,11 @@ DIRECT_QUESTION = re.compile(
     rf"(\s+({AUXILIARY_VERBS})\b|['’]s\b)|({AUXILIARY_VERBS})\b)",
     re.IGNORECASE,
 )
+# Where the things a request asks for in a series part ("Tell me the minimum degree, the typical salary and whether
+# they travel."): at its commas, and its last item at the "and" or "or" that ends the series.
+SERIES_COMMA = re.compile(r"\s*,\s*")
+SERIES_END = re.compile(r"^(?:and|or)\s+|\s+(?:and|or)\s+", re.IGNORECASE)
+POLITE = re.compile(r"\bplease\b", re.IGNORECASE)
 # Where a clause opens, after punctuation: "wow, do they need them all?" asks "do they need them all?".
 CLAUSE_OPENING = re.compile(r"[,;:.!?]")
 NAMED_BEFORE = re.compile(rf"\b(it|its|one|{DEMONSTRATIVES})\b", re.IGNORECASE)
@@ -973,8 +979,15 @@ class Chatbot:
 
 def questions_in(question: str) -> list[str]:
     """The questions `question` asks, after any preamble (`asked`): one, or several in a row (`PARTS`, `LISTED`)."""
+    asking = asked(question)
+    if REQUEST.match(asking) and "," in asking:
+        *items, last = SERIES_COMMA.split(asking)
+        items += [item for item in SERIES_END.split(last, maxsplit=1) if item]
+        # Each item must ask something beyond the request: not "Tell me, what does a CSO earn?", "List them, please."
+        if all(terms(REQUEST.sub("", POLITE.sub("", item))) for item in items):
+            return items
     questions = []
-    for part in PARTS.split(asked(question)):
+    for part in PARTS.split(asking):
         listed = LISTED.split(part)
         questions += listed if all(map(DIRECT_QUESTION.match, listed)) else [part]
     return questions
