@@ -385,6 +385,12 @@ def test_a_pronoun_follow_up_the_opening_does_not_answer_is_read_with_the_questi
     assert "travel" in answer.text and answer.sources[0].section == "Work Environment"
 
 
+def test_a_follow_up_saying_only_for_whom_asks_the_question_before_again(bot):
+    """Alone, "And for somebody fresh in the role?" matched the skills ("function effectively at work")."""
+    answer = bot.ask("And for somebody fresh in the role?", history=chat("What's the top salary for a CSO?"))
+    assert "$66,384" in answer.text
+
+
 def test_a_follow_up_covered_alone_is_answered_alone(bot):
     """ "they" are the CSOs of the previous question; its salary words would only mislead."""
     answer = bot.ask("Where do they work?", history=chat("How much does a CSO earn?"))

@@ -337,6 +337,13 @@ FRAGMENT = re.compile(
     rf"{CLOSED_AS_FOLLOW_UP}",
     re.IGNORECASE,
 )
+# A follow-up saying only for whom, where or among what the question before is asked again: "And for somebody fresh in
+# the role?" after "What's the top salary?" asks the pay of newcomers, where alone it drew the skills for "role".
+MODIFIER = re.compile(
+    rf"^\W*(({ACKNOWLEDGEMENTS})\W+)?({FOLLOW_UP_OPENERS})\W+(for|at|in|among|with|on)\s+([\w'’$-]+\s+){{0,5}}[\w'’$-]+"
+    rf"{CLOSED_AS_FOLLOW_UP}$",
+    re.IGNORECASE,
+)
 # Where one question asks two: "What's the minimum degree, and what's the average pay?", "Who do they answer to?
 # Do they handle physical security?". Not where the second asks about what the first names ("…risk management,
 # and what is it supposed to achieve?", "Why does a company need a CSO, and what could happen without one?"):
@@ -536,7 +543,7 @@ class Chatbot:
         if query is None:
             return self.declined(question)
         read_back = None  # the question read with the one before, once read
-        if previous and (BACK.search(question) or ELLIPSIS.fullmatch(question) or FRAGMENT.fullmatch(question)):
+        if previous and (BACK.search(question) or any(p.fullmatch(question) for p in (ELLIPSIS, FRAGMENT, MODIFIER))):
             read_back = self.answer(question, self.retriever.query(f"{question} {previous}"), shown)
             if not read_back.abstained:
                 return read_back
@@ -978,7 +985,8 @@ class Chatbot:
 
 
 def questions_in(question: str) -> list[str]:
-    """The questions `question` asks, after any preamble (`asked`): one, or several in a row (`PARTS`, `LISTED`)."""
+    """The questions `question` asks, after any preamble (`asked`): one, or several in a row (`PARTS`, `LISTED`),
+    or the things a request lists (`SERIES_COMMA`, `SERIES_END`)."""
     asking = asked(question)
     if REQUEST.match(asking) and "," in asking:
         *items, last = SERIES_COMMA.split(asking)
