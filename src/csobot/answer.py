@@ -348,9 +348,9 @@ MODIFIER = re.compile(
 # Do they handle physical security?". Not where the second asks about what the first names ("…risk management,
 # and what is it supposed to achieve?", "Why does a company need a CSO, and what could happen without one?"):
 # that is one question.
+QUESTION_WORDS = "what|how|who|whom|which|where|when|why"
 PARTS = re.compile(
-    r"(?:[,;]\s*|\s+)and\s+(?=(?:what|how|who|whom|which|where|when|why|is|are|do|does|did|can|could|should"
-    r"|would|will)\b)|(?<=\?)\s+(?=\S)",
+    rf"(?:[,;]\s*|\s+)and\s+(?=(?:{QUESTION_WORDS}|is|are|do|does|did|can|could|should|would|will)\b)|(?<=\?)\s+(?=\S)",
     re.IGNORECASE,
 )
 # Questions listed after a comma: "How much do new CSOs make, how do they set their goals, where do they work?".
@@ -361,7 +361,7 @@ PARTS = re.compile(
 LISTED = re.compile(r"[,;]\s*(?=(?:what|how|where|when|why)\b)", re.IGNORECASE)
 AUXILIARY_VERBS = "do|does|did|is|are|was|were|can|could|should|would|will|has|have|must|may|might"
 DIRECT_QUESTION = re.compile(
-    rf"^\W*((what|how|who|whom|which|where|when|why)(\s+(?!(i|you|he|she|it|we|they)\b)\w+){{0,2}}?"
+    rf"^\W*(({QUESTION_WORDS})(\s+(?!(i|you|he|she|it|we|they)\b)\w+){{0,2}}?"
     rf"(\s+({AUXILIARY_VERBS})\b|['’]s\b)|({AUXILIARY_VERBS})\b)",
     re.IGNORECASE,
 )
