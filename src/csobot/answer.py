@@ -344,11 +344,11 @@ MODIFIER = re.compile(
     rf"{CLOSED_AS_FOLLOW_UP}$",
     re.IGNORECASE,
 )
+QUESTION_WORDS = "what|how|who|whom|which|where|when|why"
 # Where one question asks two: "What's the minimum degree, and what's the average pay?", "Who do they answer to?
 # Do they handle physical security?". Not where the second asks about what the first names ("…risk management,
 # and what is it supposed to achieve?", "Why does a company need a CSO, and what could happen without one?"):
 # that is one question.
-QUESTION_WORDS = "what|how|who|whom|which|where|when|why"
 PARTS = re.compile(
     rf"(?:[,;]\s*|\s+)and\s+(?=(?:{QUESTION_WORDS}|is|are|do|does|did|can|could|should|would|will)\b)|(?<=\?)\s+(?=\S)",
     re.IGNORECASE,
