@@ -721,7 +721,7 @@ class Chatbot:
             self._quotes(part, q, frozenset(), self.max_words) if q else None
             for part, q in zip(parts, queries, strict=True)
         ]
-        if not all(isinstance(a, Quotes) and a.sentences for a in answers):
+        if not _all_quoting(answers):
             return whole
         quoted = {self.paragraph_of[i] for i in self.quoted_in(whole.text)}
         leads = [self.paragraph_of[next(i for i, _ in a.sentences if i is not None)] for a in answers]
@@ -739,7 +739,7 @@ class Chatbot:
         for n, (length, share) in enumerate(zip(lengths, shares, strict=True)):
             if share < length:
                 answers[n] = self._quotes(parts[n], queries[n], frozenset(), share)
-        if not all(isinstance(a, Quotes) and a.sentences for a in answers):
+        if not _all_quoting(answers):
             return whole
         sentences: list[tuple[int | None, str]] = []
         hits: list[Hit] = []
@@ -896,7 +896,7 @@ class Chatbot:
             sentences = sum(i not in self.bulleted and i not in self.cause_of for i in texts)
             if chosen and prose + sentences > MAX_SENTENCES:
                 continue
-            length = sum(_words(t) + (i in self.bulleted) for i, t in texts.items())  # "- " is a word
+            length = self._words_quoted(list(texts.items()))
             if not chosen and length > limit:  # the best sentence is quoted, in part if need be
                 i = int(candidates[j])
                 room = limit - (i in self.bulleted)
@@ -915,7 +915,7 @@ class Chatbot:
                     continue
             chosen |= texts
             prose += sentences
-            words += sum(_words(t) + (i in self.bulleted) for i, t in texts.items())
+            words += self._words_quoted(list(texts.items()))
             # The rest of a quoted sentence's paragraph (or list, lead-in included) reads on from it: a head start.
             paragraph = self.paragraph_of[candidates[j]]
             if paragraph not in read_on:
@@ -999,6 +999,11 @@ def questions_in(question: str) -> list[str]:
         listed = LISTED.split(part)
         questions += listed if all(map(DIRECT_QUESTION.match, listed)) else [part]
     return questions
+
+
+def _all_quoting(answers: list[Quotes | Answer | None]) -> bool:
+    """Whether every one of `answers` quotes a passage: none a decline, nor left unasked (None)."""
+    return all(isinstance(a, Quotes) and a.sentences for a in answers)
 
 
 def _fair_shares(lengths: list[int], total: int, fixed: list[bool]) -> list[int]:
